@@ -1,0 +1,172 @@
+package dev.vad.pack;
+
+import dev.vad.ChunkKey;
+import dev.vad.Manifest;
+import dev.vad.Profile;
+import dev.vad.store.ChunkDecoder;
+import dev.vad.store.ChunkStore;
+import dev.vad.store.ChunkVerificationException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Random access to a pack file with positional {@link FileChannel} reads (thread-safe, no mapping). The header,
+ * manifest and profile are validated against the file size and their checksums when the pack is opened; chunk
+ * bytes are verified against their digests by {@link #readChunk}.
+ */
+public final class PackReader implements ChunkStore {
+  private final Path path;
+  private final FileChannel channel;
+  private final PackHeader header;
+  private final Manifest manifest;
+  private final Profile profile;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private PackReader(Path path, FileChannel channel, PackHeader header, Manifest manifest, Profile profile) {
+    this.path = path;
+    this.channel = channel;
+    this.header = header;
+    this.manifest = manifest;
+    this.profile = profile;
+  }
+
+  public static PackReader open(Path path) throws IOException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(path, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(path.toString(), null, "no such pack file");
+    }
+    try {
+      String where = path.toString();
+      long size = ch.size();
+      ByteBuffer hb = ByteBuffer.allocate((int) Math.min(size, PackHeader.LENGTH));
+      readFully(ch, hb, 0, where);
+      PackHeader header = PackHeader.decode(hb.flip(), where, size);
+      ByteBuffer mb = ByteBuffer.allocate((int) header.manifestLength());
+      readFully(ch, mb, header.manifestOffset(), where);
+      mb.flip();
+      if (PackHeader.crc(mb) != header.manifestCrc()) {
+        throw new CorruptPackException(where, header.manifestOffset(), "manifest checksum mismatch");
+      }
+      Manifest manifest = Manifest.decode(mb, where, header.manifestOffset(), header.dataLength());
+      Profile profile = null;
+      if (header.hasProfile()) {
+        ByteBuffer pb = ByteBuffer.allocate((int) header.profileLength());
+        readFully(ch, pb, header.profileOffset(), where);
+        pb.flip();
+        if (PackHeader.crc(pb) != header.profileCrc()) {
+          throw new CorruptPackException(where, header.profileOffset(), "profile checksum mismatch");
+        }
+        profile = Profile.decode(pb, where, header.profileOffset(), manifest);
+      }
+      return new PackReader(path, ch, header, manifest, profile);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer dst, long pos, String where) throws IOException {
+    long p = pos;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, p);
+      if (n < 0) {
+        throw new CorruptPackException(where, p, "unexpected end of file (truncated pack)");
+      }
+      p += n;
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public PackHeader header() {
+    return header;
+  }
+
+  @Override
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  @Override
+  public Optional<Profile> profile() {
+    return Optional.ofNullable(profile);
+  }
+
+  /** Absolute file offset of the stored bytes of {@code key} (for zero-copy serving with a FileRegion). */
+  public long storedPosition(ChunkKey key) {
+    return header.dataOffset() + manifest.storedOffset(key);
+  }
+
+  /** The open channel, for zero-copy transfers; owned by this reader, do not close it. */
+  public FileChannel channel() {
+    ensureOpen();
+    return channel;
+  }
+
+  @Override
+  public ByteBuffer readStored(ChunkKey key) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(manifest.storedLength(key));
+    readStored(key, buf);
+    return buf.flip();
+  }
+
+  /** Reads the stored bytes of {@code key} into {@code dst} (which needs {@link Manifest#storedLength} room). */
+  public void readStored(ChunkKey key, ByteBuffer dst) throws IOException {
+    ensureOpen();
+    int len = manifest.storedLength(key);
+    long pos = storedPosition(key);
+    ByteBuffer slice = dst.duplicate().limit(dst.position() + len);
+    try {
+      readFully(channel, slice, pos, path.toString());
+    } catch (ClosedChannelException e) {
+      throw new IllegalStateException("pack reader closed: " + path, e);
+    } catch (EOFException e) {
+      throw new CorruptPackException(path, pos, "chunk " + key + " runs past the end of file");
+    }
+    dst.position(dst.position() + len);
+  }
+
+  /** Decompresses and verifies; a mismatch is reported as corruption at the chunk's file offset. */
+  @Override
+  public void readChunk(ChunkKey key, ByteBuffer dst) throws IOException {
+    if (manifest.isZero(key)) {
+      ChunkStore.super.readChunk(key, dst);
+      return;
+    }
+    try {
+      ChunkDecoder.decode(manifest, key, readStored(key), dst);
+    } catch (ChunkVerificationException e) {
+      throw new CorruptPackException(path, storedPosition(key), e.getMessage());
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("pack reader closed: " + path);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed.compareAndSet(false, true)) {
+      channel.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PackReader[" + path + ", " + manifest.id().shortHex() + "]";
+  }
+}

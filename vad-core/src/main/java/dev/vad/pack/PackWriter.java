@@ -1,0 +1,383 @@
+package dev.vad.pack;
+
+import dev.vad.ChunkKey;
+import dev.vad.ChunkSizes;
+import dev.vad.Digests;
+import dev.vad.ImageSpec;
+import dev.vad.Manifest;
+import dev.vad.Profile;
+import dev.vad.codec.Codec;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Packs images into one {@code .vad} file: chunks them, hashes each chunk (SHA-256), drops all-zero chunks, stores
+ * identical chunks once, compresses each chunk with the chosen codec (keeping it raw when that does not pay) and
+ * lays the data out profile-first when a profile is given, else in image order.
+ *
+ * <p>Streaming: heap use is bounded by a small window of in-flight chunks plus the manifest (~50 bytes per chunk),
+ * whatever the image size. Hashing and compression run on {@code threads} workers while the calling thread reads
+ * and writes. The output appears under its final name only when complete (temp file + atomic rename).
+ */
+public final class PackWriter {
+
+  /** Progress callback, called from the writing thread. */
+  @FunctionalInterface
+  public interface Progress {
+    void update(long bytesDone, long bytesTotal);
+
+    Progress NONE = (d, t) -> { };
+  }
+
+  private final int chunkSize;
+  private final Codec codec;
+  private final Profile profile;
+  private final int threads;
+  private final Progress progress;
+
+  private PackWriter(Builder b) {
+    this.chunkSize = b.chunkSize;
+    this.codec = b.codec;
+    this.profile = b.profile;
+    this.threads = b.threads;
+    this.progress = b.progress;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Packs {@code sources} (image index = list position) into {@code out}. */
+  public PackSummary write(List<ImageSource> sources, Path out) throws IOException {
+    long t0 = System.nanoTime();
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("no images to pack");
+    }
+    Set<String> names = new HashSet<>();
+    List<ImageSpec> specs = new ArrayList<>();
+    for (ImageSource s : sources) {
+      if (!names.add(s.name())) {
+        throw new IllegalArgumentException("image name '" + s.name() + "' given twice");
+      }
+      if (!Files.exists(s.path())) {
+        throw new NoSuchFileException(s.path().toString(), null, "image file not found");
+      }
+      if (!Files.isRegularFile(s.path())) {
+        throw new FileSystemException(s.path().toString(), null, "image is not a regular file");
+      }
+      specs.add(new ImageSpec(s.name(), Files.size(s.path()), chunkSize));
+    }
+    Manifest.Builder mb = Manifest.builder(chunkSize, specs);
+    if (profile != null) {
+      for (Profile.Entry e : profile.entries()) {
+        ChunkKey k = e.key();
+        if (k.image() >= specs.size() || k.index() >= specs.get(k.image()).chunkCount()) {
+          throw new IllegalArgumentException("profile names chunk " + k + " which the images do not have");
+        }
+      }
+    }
+
+    Path target = out.toAbsolutePath();
+    Path dir = target.getParent();
+    if (dir == null || !Files.isDirectory(dir)) {
+      throw new NoSuchFileException(String.valueOf(dir), null, "output directory does not exist");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new AccessDeniedException(dir.toString(), null, "output directory is not writable");
+    }
+    if (Files.isDirectory(target)) {
+      throw new FileSystemException(target.toString(), null, "output path is a directory");
+    }
+    String base = "." + target.getFileName();
+    Path tmpData = Files.createTempFile(dir, base, ".data.tmp");
+    Path tmpOut = Files.createTempFile(dir, base, ".tmp");
+    boolean done = false;
+    try {
+      long dataLength;
+      long total = specs.stream().mapToLong(ImageSpec::size).sum();
+      try (FileChannel data = FileChannel.open(tmpData, StandardOpenOption.WRITE)) {
+        dataLength = new Pipeline(sources, specs, mb, data, total).run();
+      }
+      Manifest manifest = mb.build();
+      byte[] manifestBytes = manifest.encode();
+      byte[] profileBytes = profile == null || profile.isEmpty() ? new byte[0] : profile.encode();
+      long mo = PackHeader.LENGTH;
+      long po = mo + manifestBytes.length;
+      long dof = po + profileBytes.length;
+      PackHeader header = new PackHeader(mo, manifestBytes.length, profileBytes.length == 0 ? 0 : po,
+          profileBytes.length, dof, dataLength, PackHeader.crc(manifestBytes),
+          profileBytes.length == 0 ? 0 : PackHeader.crc(profileBytes));
+      try (FileChannel o = FileChannel.open(tmpOut, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+           FileChannel d = FileChannel.open(tmpData, StandardOpenOption.READ)) {
+        writeFully(o, ByteBuffer.wrap(header.encode()));
+        writeFully(o, ByteBuffer.wrap(manifestBytes));
+        writeFully(o, ByteBuffer.wrap(profileBytes));
+        long copied = 0;
+        while (copied < dataLength) {
+          long n = d.transferTo(copied, dataLength - copied, o);
+          if (n <= 0) {
+            throw new IOException("short copy of chunk data into " + tmpOut);
+          }
+          copied += n;
+        }
+        o.force(true);
+      }
+      Files.move(tmpOut, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+      return new PackSummary(manifest.id(), target, manifest.logicalSize(), manifest.storedSize(),
+          Files.size(target), manifest.chunkCount(), manifest.zeroChunks(), manifest.duplicateChunks(),
+          manifest.rawChunks(), profileBytes.length > 0, Duration.ofNanos(System.nanoTime() - t0));
+    } finally {
+      Files.deleteIfExists(tmpData);
+      if (!done) {
+        Files.deleteIfExists(tmpOut);
+      }
+    }
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  /** Result of hashing and compressing one chunk on a worker. */
+  private record Processed(ChunkKey key, byte[] raw, int length, boolean zero, byte[] digest, byte[] packed,
+      int packedLength, boolean compressed) {}
+
+  /** Reads chunks in layout order, fans hashing/compression out to workers, writes results in order. */
+  private final class Pipeline {
+    private final List<ImageSource> sources;
+    private final List<ImageSpec> specs;
+    private final Manifest.Builder mb;
+    private final FileChannel data;
+    private final long total;
+    private final int window = Math.max(4, threads * 4);
+    private final ArrayBlockingQueue<byte[]> rawPool = new ArrayBlockingQueue<>(window + 1);
+    private final ArrayBlockingQueue<byte[]> packedPool = new ArrayBlockingQueue<>(window + 1);
+    private final Map<DigestKey, ChunkKey> owners = new HashMap<>();
+    private long dataPos;
+    private long done;
+
+    Pipeline(List<ImageSource> sources, List<ImageSpec> specs, Manifest.Builder mb, FileChannel data, long total) {
+      this.sources = sources;
+      this.specs = specs;
+      this.mb = mb;
+      this.data = data;
+      this.total = total;
+    }
+
+    long run() throws IOException {
+      FileChannel[] in = new FileChannel[sources.size()];
+      AtomicInteger n = new AtomicInteger();
+      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "vad-pack-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+      ArrayDeque<Future<Processed>> inflight = new ArrayDeque<>();
+      try {
+        for (int i = 0; i < in.length; i++) {
+          in[i] = FileChannel.open(sources.get(i).path(), StandardOpenOption.READ);
+        }
+        BitSet[] visited = new BitSet[specs.size()];
+        for (int i = 0; i < visited.length; i++) {
+          visited[i] = new BitSet();
+        }
+        if (profile != null) {
+          for (Profile.Entry e : profile.entries()) {
+            visited[e.key().image()].set((int) e.key().index());
+            submit(pool, inflight, in, e.key());
+          }
+        }
+        for (int i = 0; i < specs.size(); i++) {
+          long count = specs.get(i).chunkCount();
+          for (long c = 0; c < count; c++) {
+            if (!visited[i].get((int) c)) {
+              submit(pool, inflight, in, ChunkKey.of(i, c));
+            }
+          }
+        }
+        while (!inflight.isEmpty()) {
+          complete(inflight.poll());
+        }
+        return dataPos;
+      } finally {
+        inflight.forEach(f -> f.cancel(true));
+        pool.shutdownNow();
+        for (FileChannel ch : in) {
+          if (ch != null) {
+            ch.close();
+          }
+        }
+      }
+    }
+
+    private void submit(ExecutorService pool, ArrayDeque<Future<Processed>> inflight, FileChannel[] in,
+        ChunkKey key) throws IOException {
+      ImageSpec spec = specs.get(key.image());
+      int len = spec.chunkLength(key.index());
+      byte[] raw = rawPool.poll();
+      if (raw == null) {
+        raw = new byte[chunkSize];
+      }
+      ByteBuffer b = ByteBuffer.wrap(raw, 0, len);
+      long pos = key.index() * chunkSize;
+      while (b.hasRemaining()) {
+        int r = in[key.image()].read(b, pos + b.position());
+        if (r < 0) {
+          throw new IOException("image '" + spec.name() + "' (" + sources.get(key.image()).path()
+              + ") shrank while packing: ended before byte " + (pos + b.position()));
+        }
+      }
+      byte[] rawBuf = raw;
+      inflight.add(pool.submit(() -> process(key, rawBuf, len)));
+      if (inflight.size() >= window) {
+        complete(inflight.poll());
+      }
+    }
+
+    private Processed process(ChunkKey key, byte[] raw, int len) {
+      if (Digests.isZero(raw, 0, len)) {
+        return new Processed(key, raw, len, true, null, null, 0, false);
+      }
+      byte[] digest = Digests.sha256(raw, 0, len);
+      byte[] packed = packedPool.poll();
+      if (packed == null) {
+        packed = new byte[Math.max(chunkSize, codec.maxCompressedLength(chunkSize))];
+      }
+      if (codec != Codec.none()) {
+        ByteBuffer dst = ByteBuffer.wrap(packed);
+        int n = codec.compress(ByteBuffer.wrap(raw, 0, len), dst);
+        if (n < len - len / 64) { // keep it raw unless compression saves at least ~1.5%
+          return new Processed(key, raw, len, false, digest, packed, n, true);
+        }
+      }
+      return new Processed(key, raw, len, false, digest, packed, 0, false);
+    }
+
+    private void complete(Future<Processed> f) throws IOException {
+      Processed p;
+      try {
+        p = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("packing interrupted");
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof UncheckedIOException u) {
+          throw u.getCause();
+        }
+        if (c instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IOException("chunk processing failed", c);
+      }
+      if (p.zero()) {
+        mb.zero(p.key());
+      } else {
+        DigestKey dk = new DigestKey(p.digest());
+        ChunkKey owner = owners.get(dk);
+        if (owner != null) {
+          mb.duplicate(p.key(), p.digest(), owner);
+        } else {
+          ByteBuffer out = p.compressed() ? ByteBuffer.wrap(p.packed(), 0, p.packedLength())
+              : ByteBuffer.wrap(p.raw(), 0, p.length());
+          int n = out.remaining();
+          writeFully(data, out);
+          mb.stored(p.key(), p.digest(), p.compressed() ? codec : Codec.none(), dataPos, n);
+          owners.put(dk, p.key());
+          dataPos += n;
+        }
+        packedPool.offer(p.packed());
+      }
+      rawPool.offer(p.raw());
+      done += p.length();
+      progress.update(done, total);
+    }
+  }
+
+  /** A digest as a hash-map key. */
+  private record DigestKey(byte[] d) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DigestKey k && Arrays.equals(k.d, d);
+    }
+
+    @Override
+    public int hashCode() {
+      return (d[0] & 0xff) | (d[1] & 0xff) << 8 | (d[2] & 0xff) << 16 | (d[3] & 0xff) << 24;
+    }
+  }
+
+  /** Immutable configuration; every setter may be called once. */
+  public static final class Builder {
+    private int chunkSize = ChunkSizes.DEFAULT;
+    private Codec codec = Codec.lz4();
+    private Profile profile;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private Progress progress = Progress.NONE;
+
+    private Builder() {}
+
+    public Builder chunkSize(int chunkSize) {
+      this.chunkSize = ChunkSizes.validate(chunkSize);
+      return this;
+    }
+
+    public Builder codec(Codec codec) {
+      this.codec = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /** Lay out the chunks this profile names first, in its order. */
+    public Builder profile(Profile profile) {
+      this.profile = profile;
+      return this;
+    }
+
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be >= 1: " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    public Builder progress(Progress progress) {
+      this.progress = Objects.requireNonNull(progress, "progress");
+      return this;
+    }
+
+    public PackWriter build() {
+      return new PackWriter(this);
+    }
+  }
+}
