@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One immutable name → provider map per SPI, loaded once with {@link ServiceLoader}. Names are ASCII letters, digits
- * and '-'; the first provider of a name wins (later ones are logged and ignored); a provider that fails to load or
+ * and '-' (plus '+' and '.', so URI schemes such as {@code vad+tcp} can name transports); the first provider of a name wins (later ones are logged and ignored); a provider that fails to load or
  * fails its {@code check} is logged and skipped, so one broken jar cannot take the others down.
  */
 public final class NamedRegistry<P> {
@@ -89,9 +89,9 @@ public final class NamedRegistry<P> {
     }
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.')) {
         throw new IllegalArgumentException(
-            "bad provider name: '" + name + "' (ASCII letters, digits and '-' only)");
+            "bad provider name: '" + name + "' (ASCII letters, digits, '-', '+', '.' only)");
       }
     }
   }

@@ -1,0 +1,78 @@
+package dev.vad.cache;
+
+import dev.vad.ChunkKey;
+import dev.vad.Manifest;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * The client's local copy of one appliance: a sparse file per image holding fetched (verified) chunks, an overlay
+ * per image holding local writes, and a crash-safe presence journal.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>A chunk is recorded present only after its bytes are written; callers pass only verified bytes.
+ *   <li>Reopening resumes: chunks recorded present are not fetched again. After an unclean shutdown, the chunks
+ *       recorded since the last durable checkpoint are re-verified against their digests before being trusted.
+ *   <li>All-zero chunks are present from the start (nothing to fetch).
+ *   <li>Local writes go to the overlay and are never overwritten by fetched data. A chunk with local writes is
+ *       <em>dirty</em>; its reads come from the overlay.
+ *   <li>Out of disk space: a {@link CacheFullException} naming the file; the journal stays consistent.
+ * </ul>
+ * Thread-safe: chunks may be written and read concurrently.
+ */
+public interface ChunkCache extends Closeable {
+
+  /**
+   * Opens (creating if needed) the cache of {@code manifest}'s appliance under {@code root}/{@code <appliance id>}.
+   */
+  static ChunkCache open(Path root, Manifest manifest) throws IOException {
+    return FileChunkCache.open(root, manifest);
+  }
+
+  Manifest manifest();
+
+  /** The directory holding this appliance's cache files. */
+  Path directory();
+
+  /** True if the chunk's base bytes are here (fetched, or all zeros), or the chunk is dirty. */
+  boolean isPresent(ChunkKey key);
+
+  /** True if the chunk has local writes in the overlay. */
+  boolean isDirty(ChunkKey key);
+
+  /** Number of chunks present (including zero chunks and dirty chunks). */
+  long presentCount();
+
+  /**
+   * Stores a fetched, verified chunk and records it present. A dirty chunk's overlay is left alone (the base bytes
+   * are still stored). Storing a chunk already present is a no-op.
+   */
+  void put(ChunkKey key, ByteBuffer verified) throws IOException;
+
+  /**
+   * Reads bytes of image {@code image} at {@code offset} into {@code dst} (up to its remaining bytes, bounded by the
+   * image size), chunk by chunk from the base file or the overlay. Every chunk touched must be present.
+   *
+   * @return bytes read, or -1 at or past the end of the image
+   * @throws IllegalStateException if a touched chunk is not present
+   */
+  int read(int image, long offset, ByteBuffer dst) throws IOException;
+
+  /**
+   * Writes {@code src} into the overlay at {@code offset} of image {@code image}. Every chunk touched must be present
+   * unless {@code src} covers it entirely (the caller fetches partially covered chunks first).
+   *
+   * @throws IllegalStateException if a partially covered chunk is not present
+   */
+  void write(int image, long offset, ByteBuffer src) throws IOException;
+
+  /** Makes everything written so far durable (data, overlay, journal). */
+  void sync() throws IOException;
+
+  /** Syncs and closes; marks the shutdown clean. Idempotent. */
+  @Override
+  void close() throws IOException;
+}

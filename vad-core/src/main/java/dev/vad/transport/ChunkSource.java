@@ -1,0 +1,55 @@
+package dev.vad.transport;
+
+import dev.vad.ChunkKey;
+import dev.vad.Manifest;
+import dev.vad.Profile;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * The client side of a transport session: where an appliance's chunks come from. The manifest and profile are
+ * available as soon as the source is open. Requests are asynchronous and pipelined; responses arrive on the
+ * {@link Listener} from transport threads.
+ *
+ * <p>Requests name a chunk that has stored bytes (not a zero chunk); callers ask for the dedup owner
+ * ({@link Manifest#storageKey}). A source must deliver each requested chunk at most once per request, may deliver
+ * responses in any order, and must favour {@link Priority#DEMAND} requests over queued prefetch ones. Bytes are
+ * delivered as stored and unverified: the consumer decodes and verifies them.
+ *
+ * <p>Thread-safe.
+ */
+public interface ChunkSource extends Closeable {
+
+  Manifest manifest();
+
+  Optional<Profile> profile();
+
+  /** Sets the listener and starts delivering; call once, before the first request. */
+  void start(Listener listener);
+
+  /**
+   * Asks for {@code key}'s stored bytes. Asking again for a key already requested as prefetch with
+   * {@link Priority#DEMAND} promotes it: the source should move it ahead if it has not been sent yet.
+   */
+  void request(ChunkKey key, Priority priority);
+
+  /** Withdraws a request; a response already on its way may still arrive and is then simply ignored. */
+  void cancel(ChunkKey key);
+
+  /** A short description for logs and metrics: scheme and address. */
+  String describe();
+
+  /** Receives responses. Implementations must not block for long: they run on transport threads. */
+  interface Listener {
+    /** The stored bytes of {@code key} (read the remaining bytes; the buffer is the listener's to keep). */
+    void onChunk(ChunkKey key, ByteBuffer stored);
+
+    /** The request for {@code key} failed; the consumer may ask again. */
+    void onFailure(ChunkKey key, IOException cause);
+
+    /** An optional round-trip-time sample (request sent to first byte back), in nanoseconds. */
+    default void onRttSample(long rttNanos) {}
+  }
+}

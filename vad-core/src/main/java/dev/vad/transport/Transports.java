@@ -1,0 +1,35 @@
+package dev.vad.transport;
+
+import dev.vad.spi.NamedRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Set;
+
+/** The transport registry: URI scheme → provider. */
+public final class Transports {
+  private Transports() {}
+
+  private static final class Holder {
+    static final NamedRegistry<TransportProvider> REGISTRY = NamedRegistry.load(TransportProvider.class,
+        Transports.class.getClassLoader(), TransportProvider::scheme, p -> true, "transport scheme",
+        "vad-transport-tcp adds vad+tcp, vad-transport-quic adds vad+quic, vad-transport-http adds http/https");
+  }
+
+  /** The provider for {@code scheme}; an unknown scheme lists the available ones. */
+  public static TransportProvider forScheme(String scheme) {
+    return Holder.REGISTRY.forName(scheme);
+  }
+
+  public static Set<String> schemes() {
+    return Holder.REGISTRY.names();
+  }
+
+  /** Opens a source for {@code uri} with the provider of its scheme. */
+  public static ChunkSource open(URI uri, TransportOptions options) throws IOException {
+    if (uri.getScheme() == null) {
+      throw new IllegalArgumentException("URI has no scheme: '" + uri + "' (e.g. file:/path/app.vad, "
+          + "vad+tcp://host:7420/<id>)");
+    }
+    return forScheme(uri.getScheme()).open(uri, options);
+  }
+}
