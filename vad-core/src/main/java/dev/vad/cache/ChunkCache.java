@@ -25,13 +25,6 @@ import java.nio.file.Path;
  */
 public interface ChunkCache extends Closeable {
 
-  /**
-   * Opens (creating if needed) the cache of {@code manifest}'s appliance under {@code root}/{@code <appliance id>}.
-   */
-  static ChunkCache open(Path root, Manifest manifest) throws IOException {
-    return FileChunkCache.open(root, manifest);
-  }
-
   Manifest manifest();
 
   /** The directory holding this appliance's cache files. */
