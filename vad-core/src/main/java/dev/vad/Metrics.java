@@ -1,0 +1,87 @@
+package dev.vad;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a streaming run (live or simulated) achieved. Times in nanoseconds; -1 where not reached.
+ *
+ * @param policy the prefetch policy
+ * @param initialWaitNanos from start until the VM could start (the policy's ready rule)
+ * @param stallCount times the running VM had to wait for data
+ * @param stallNanos total time the running VM waited for data
+ * @param workloadNanos from start until the workload finished (simulation, trace replay), or elapsed so far
+ * @param timeToCompleteNanos from start until every chunk was here, or -1
+ * @param demandMisses accesses that found a chunk missing and requested it
+ * @param prefetchHits first accesses of chunks that prefetch had brought in time
+ * @param hits accesses that found the data present
+ * @param chunksFetched stored chunks received and verified
+ * @param bytesFetched stored bytes received and verified
+ * @param bytesWasted stored bytes fetched that were never read
+ * @param corruptChunks chunks received that failed verification (refetched, never served)
+ * @param linkUtilization bytes fetched / (estimated bandwidth × time spent fetching), 0..1
+ */
+public record Metrics(String policy, long initialWaitNanos, long stallCount, long stallNanos, long workloadNanos,
+    long timeToCompleteNanos, long demandMisses, long prefetchHits, long hits, long chunksFetched,
+    long bytesFetched, long bytesWasted, long corruptChunks, double linkUtilization) {
+
+  /** Share of first accesses served without waiting, 0..1. */
+  public double hitRate() {
+    long total = hits + demandMisses;
+    return total == 0 ? 1.0 : (double) hits / total;
+  }
+
+  public Map<String, Object> asMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("policy", policy);
+    m.put("initialWaitMs", ms(initialWaitNanos));
+    m.put("stallCount", stallCount);
+    m.put("stallMs", ms(stallNanos));
+    m.put("workloadMs", ms(workloadNanos));
+    m.put("timeToCompleteMs", ms(timeToCompleteNanos));
+    m.put("demandMisses", demandMisses);
+    m.put("prefetchHits", prefetchHits);
+    m.put("hits", hits);
+    m.put("hitRate", round(hitRate()));
+    m.put("chunksFetched", chunksFetched);
+    m.put("bytesFetched", bytesFetched);
+    m.put("bytesWasted", bytesWasted);
+    m.put("corruptChunks", corruptChunks);
+    m.put("linkUtilization", round(linkUtilization));
+    return m;
+  }
+
+  /** One JSON object, stable field names (times in milliseconds). */
+  public String toJson() {
+    StringBuilder sb = new StringBuilder("{");
+    for (Map.Entry<String, Object> e : asMap().entrySet()) {
+      if (sb.length() > 1) {
+        sb.append(',');
+      }
+      sb.append('"').append(e.getKey()).append("\":");
+      Object v = e.getValue();
+      if (v instanceof String s) {
+        sb.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+      } else {
+        sb.append(v);
+      }
+    }
+    return sb.append('}').toString();
+  }
+
+  private static double ms(long nanos) {
+    return nanos < 0 ? -1 : Math.round(nanos / 1e3) / 1e3;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1e4) / 1e4;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "%s: wait %.2fs, %d stalls %.2fs, workload %.2fs, fetched %s, wasted %s",
+        policy, initialWaitNanos / 1e9, stallCount, stallNanos / 1e9, workloadNanos / 1e9,
+        ChunkSizes.format(bytesFetched), ChunkSizes.format(bytesWasted));
+  }
+}

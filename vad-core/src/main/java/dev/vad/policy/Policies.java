@@ -1,0 +1,57 @@
+package dev.vad.policy;
+
+import dev.vad.spi.NamedRegistry;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+
+/** The policy registry and the guard around user policies. */
+public final class Policies {
+  private Policies() {}
+
+  private static final class Holder {
+    static final NamedRegistry<PrefetchPolicyProvider> REGISTRY = NamedRegistry.load(PrefetchPolicyProvider.class,
+        Policies.class.getClassLoader(), PrefetchPolicyProvider::name, p -> true, "policy",
+        "vad-policy adds readahead, trace and oracle; a jar with "
+            + "META-INF/services/dev.vad.policy.PrefetchPolicyProvider adds more");
+  }
+
+  /**
+   * The provider named {@code name}.
+   *
+   * @throws NoSuchElementException listing the available names
+   */
+  public static PrefetchPolicyProvider forName(String name) {
+    return Holder.REGISTRY.forName(name);
+  }
+
+  public static Set<String> names() {
+    return Holder.REGISTRY.names();
+  }
+
+  public static List<PrefetchPolicyProvider> all() {
+    return names().stream().map(Policies::forName).toList();
+  }
+
+  /**
+   * Creates the provider's policy for {@code ctx}, guarded: if creating it or any later call throws, the failure is
+   * logged and the stream continues with demand fetching only.
+   */
+  public static PrefetchPolicy createGuarded(PrefetchPolicyProvider provider, PolicyContext ctx) {
+    Objects.requireNonNull(provider, "provider");
+    PrefetchPolicy p;
+    try {
+      p = provider.create(ctx);
+    } catch (RuntimeException e) {
+      GuardedPolicy g = new GuardedPolicy(provider.name(), PrefetchPolicy.demand());
+      org.slf4j.LoggerFactory.getLogger(Policies.class).warn(
+          "policy '{}' failed to start; continuing with demand fetching only", provider.name(), e);
+      return g;
+    }
+    if (p == null) {
+      throw new IllegalStateException("policy provider '" + provider.name() + "' returned null");
+    }
+    return p instanceof GuardedPolicy ? p : new GuardedPolicy(provider.name(), p);
+  }
+}

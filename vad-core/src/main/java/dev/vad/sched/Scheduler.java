@@ -1,0 +1,475 @@
+package dev.vad.sched;
+
+import dev.vad.ChunkKey;
+import dev.vad.Manifest;
+import dev.vad.Profile;
+import dev.vad.policy.LinkEstimate;
+import dev.vad.policy.Policies;
+import dev.vad.policy.PolicyContext;
+import dev.vad.policy.PolicyOptions;
+import dev.vad.policy.PrefetchPolicy;
+import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.transport.Priority;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming scheduler: a pure state machine with no threads, no I/O and no clock of its own. Every input
+ * carries the current time; outputs are {@link Action}s collected with {@link #drain}. The live client drives it
+ * from readers and the network; the simulator drives the same code on a virtual clock.
+ *
+ * <p>Rules it keeps: a demand miss is requested at once and never waits in the client queue; concurrent readers of
+ * the same chunk coalesce into one request; a demand for a chunk already in flight as prefetch promotes it (and the
+ * duplicate is cancelled when the first copy arrives); in-flight prefetch stays within about
+ * {@code bandwidth × RTT × factor} bytes; the policy orders prefetch and decides readiness.
+ *
+ * <p>The scheduler works on <em>units</em>: chunks that have stored bytes (dedup owners). A chunk that duplicates
+ * another is present when its owner is. Zero chunks are always present.
+ *
+ * <p>Not thread-safe: drive it from one thread or under one lock.
+ */
+public final class Scheduler {
+  private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+  private static final byte MISSING = 0;
+  private static final byte PREFETCHING = 1;
+  private static final byte DEMANDING = 2;
+  private static final byte PRESENT = 3;
+  private static final int MAX_SKIPS_PER_FILL = 1 << 16;
+
+  private final Manifest manifest;
+  private final Profile profile;
+  private final SchedulerConfig config;
+  private final PolicyOptions options;
+  private final List<ChunkKey> units;
+  private final int[][] unitOf; // per image, per chunk: unit id, or -1 for zero chunks
+  private final int[] unitBytes;
+  private final byte[] state;
+  private final long[] sentAt;
+  private final BitSet promoted = new BitSet();
+  private final BitSet accessed = new BitSet();
+  private final BitSet viaPrefetch = new BitSet();
+  private final BitSet fetched = new BitSet();
+  private final ArrayDeque<Integer> retry = new ArrayDeque<>();
+  private final ArrayDeque<Action> outbox = new ArrayDeque<>();
+  private final LinkEstimator link;
+  private final PrefetchPolicy policy;
+
+  private long now;
+  private final long startedAt;
+  private long missingBytes;
+  private int missingUnits;
+  private long inflightPrefetchBytes;
+  private int outstanding;
+  private boolean ready;
+  private long readyAt = -1;
+  private long completeAt = -1;
+  private LinkEstimate notifiedLink;
+
+  // counters
+  private long demandMisses;
+  private long coalescedWaits;
+  private long prefetchHits;
+  private long hits;
+  private long bytesFetched;
+  private long chunksFetched;
+  private long duplicateArrivals;
+  private long failures;
+  private long requestsSent;
+  private long promotions;
+
+  /**
+   * @param initiallyPresent chunks already in the local cache (asked once per unit, for its owner key)
+   * @param nowNanos the current time
+   */
+  public Scheduler(Manifest manifest, Profile profile, PrefetchPolicyProvider provider, PolicyOptions options,
+      SchedulerConfig config, Predicate<ChunkKey> initiallyPresent, long nowNanos) {
+    this.manifest = Objects.requireNonNull(manifest, "manifest");
+    this.profile = profile == null ? Profile.empty() : profile;
+    this.config = Objects.requireNonNull(config, "config");
+    this.options = options == null ? PolicyOptions.EMPTY : options;
+    this.now = nowNanos;
+    this.startedAt = nowNanos;
+    this.units = manifest.storedKeys();
+    this.unitBytes = new int[units.size()];
+    this.state = new byte[units.size()];
+    this.sentAt = new long[units.size()];
+    int images = manifest.images().size();
+    this.unitOf = new int[images][];
+    for (int i = 0; i < images; i++) {
+      unitOf[i] = new int[(int) manifest.chunkCount(i)];
+      java.util.Arrays.fill(unitOf[i], -1);
+    }
+    for (int u = 0; u < units.size(); u++) {
+      ChunkKey k = units.get(u);
+      unitOf[k.image()][(int) k.index()] = u;
+      unitBytes[u] = manifest.storedLength(k);
+    }
+    for (int i = 0; i < images; i++) {
+      for (int c = 0; c < unitOf[i].length; c++) {
+        ChunkKey k = ChunkKey.of(i, c);
+        if (unitOf[i][c] < 0 && !manifest.isZero(k)) {
+          ChunkKey owner = manifest.storageKey(k);
+          unitOf[i][c] = unitOf[owner.image()][(int) owner.index()];
+        }
+      }
+    }
+    for (int u = 0; u < units.size(); u++) {
+      if (initiallyPresent.test(units.get(u))) {
+        state[u] = PRESENT;
+      } else {
+        missingBytes += unitBytes[u];
+        missingUnits++;
+      }
+    }
+    if (missingUnits == 0) {
+      completeAt = nowNanos;
+    }
+    this.link = new LinkEstimator(config.initialLink());
+    this.notifiedLink = link.estimate();
+    this.policy = Policies.createGuarded(Objects.requireNonNull(provider, "provider"), new Context());
+    afterEvent();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /**
+   * A reader touches {@code key}. Returns true if its data is here (a hit; read it), false if the reader must wait
+   * for {@link #arrived} of the chunk's owner (a demand request is issued unless one is already out).
+   */
+  public boolean access(ChunkKey key, long nowNanos) {
+    advanceTo(nowNanos);
+    int u = unit(key);
+    if (u < 0) {
+      return true;
+    }
+    boolean first = !accessed.get(u);
+    accessed.set(u);
+    switch (state[u]) {
+      case PRESENT -> {
+        hits++;
+        if (first && viaPrefetch.get(u)) {
+          prefetchHits++;
+        }
+        policy.onAccess(key, true);
+        afterEvent();
+        return true;
+      }
+      case DEMANDING -> {
+        coalescedWaits++;
+        return false;
+      }
+      case PREFETCHING -> {
+        demandMisses++;
+        promotions++;
+        state[u] = DEMANDING;
+        inflightPrefetchBytes -= unitBytes[u];
+        promoted.set(u);
+        send(u, Priority.DEMAND);
+      }
+      default -> {
+        demandMisses++;
+        state[u] = DEMANDING;
+        send(u, Priority.DEMAND);
+      }
+    }
+    policy.onAccess(key, false);
+    afterEvent();
+    return false;
+  }
+
+  /** The stored bytes of unit {@code owner} arrived, verified and stored. Duplicates and strays are ignored. */
+  public void arrived(ChunkKey owner, long nowNanos) {
+    advanceTo(nowNanos);
+    int u = unitFor(owner);
+    if (state[u] == PRESENT) {
+      duplicateArrivals++;
+      return;
+    }
+    if (state[u] != MISSING) { // MISSING: a late copy after a failure; still good data, nothing outstanding
+      outstanding--;
+      if (state[u] == PREFETCHING) {
+        inflightPrefetchBytes -= unitBytes[u];
+        viaPrefetch.set(u);
+      }
+      link.delivered(unitBytes[u], nowNanos, nowNanos - sentAt[u]);
+    }
+    retry.remove(u);
+    state[u] = PRESENT;
+    fetched.set(u);
+    chunksFetched++;
+    bytesFetched += unitBytes[u];
+    missingBytes -= unitBytes[u];
+    missingUnits--;
+    if (promoted.get(u)) {
+      promoted.clear(u);
+      outbox.add(new Action.Cancel(owner));
+    }
+    if (missingUnits == 0) {
+      completeAt = nowNanos;
+    }
+    if (outstanding == 0) {
+      link.idle();
+    }
+    policy.onArrival(owner);
+    afterEvent();
+  }
+
+  /** The request for unit {@code owner} failed (transport error or bad bytes); demand is re-requested at once. */
+  public void failed(ChunkKey owner, long nowNanos) {
+    advanceTo(nowNanos);
+    int u = unitFor(owner);
+    if (state[u] == PRESENT || state[u] == MISSING) {
+      return;
+    }
+    failures++;
+    outstanding--;
+    if (outstanding == 0) {
+      link.idle();
+    }
+    promoted.clear(u);
+    if (state[u] == DEMANDING) {
+      send(u, Priority.DEMAND);
+    } else {
+      inflightPrefetchBytes -= unitBytes[u];
+      state[u] = MISSING;
+      retry.add(u);
+    }
+    afterEvent();
+  }
+
+  /** An explicit round-trip-time sample from the transport. */
+  public void rttSample(long rttNanos, long nowNanos) {
+    advanceTo(nowNanos);
+    link.rttSample(rttNanos);
+    afterEvent();
+  }
+
+  /** Time passed with no other event. */
+  public void advance(long nowNanos) {
+    advanceTo(nowNanos);
+    afterEvent();
+  }
+
+  /** Starts the VM now whatever the policy says (e.g. the user stopped waiting). */
+  public void forceReady(long nowNanos) {
+    advanceTo(nowNanos);
+    markReady();
+    afterEvent();
+  }
+
+  // ---------------------------------------------------------------- outputs
+
+  /** Hands every pending action to {@code sink}, in order. */
+  public void drain(Consumer<? super Action> sink) {
+    Action a;
+    while ((a = outbox.poll()) != null) {
+      sink.accept(a);
+    }
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+
+  /** Time the scheduler became ready, or -1. */
+  public long readyAt() {
+    return readyAt;
+  }
+
+  /** Time every unit was present, or -1. */
+  public long completeAt() {
+    return completeAt;
+  }
+
+  public boolean isComplete() {
+    return missingUnits == 0;
+  }
+
+  /** True if {@code key}'s data is here. */
+  public boolean isPresent(ChunkKey key) {
+    int u = unit(key);
+    return u < 0 || state[u] == PRESENT;
+  }
+
+  /** The chunk holding {@code key}'s stored bytes (what to request), or null for a zero chunk. */
+  public ChunkKey ownerOf(ChunkKey key) {
+    int u = unit(key);
+    return u < 0 ? null : units.get(u);
+  }
+
+  public LinkEstimate linkEstimate() {
+    return link.estimate();
+  }
+
+  public long inflightPrefetchBytes() {
+    return inflightPrefetchBytes;
+  }
+
+  /** Current bound on in-flight prefetch bytes. */
+  public long windowBytes() {
+    LinkEstimate e = link.estimate();
+    double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * config.windowFactor();
+    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp));
+  }
+
+  public long missingBytes() {
+    return missingBytes;
+  }
+
+  /** Counters so far. {@code bytesWasted} counts fetched units no reader has touched yet. */
+  public SchedulerStats stats() {
+    long wasted = 0;
+    for (int u = fetched.nextSetBit(0); u >= 0; u = fetched.nextSetBit(u + 1)) {
+      if (!accessed.get(u)) {
+        wasted += unitBytes[u];
+      }
+    }
+    return new SchedulerStats(demandMisses, coalescedWaits, hits, prefetchHits, chunksFetched, bytesFetched,
+        wasted, duplicateArrivals, failures, requestsSent, promotions, readyAt < 0 ? -1 : readyAt - startedAt,
+        completeAt < 0 ? -1 : completeAt - startedAt, missingBytes);
+  }
+
+  /** The policy in use (guarded), for diagnostics. */
+  public String policyDescription() {
+    return policy.toString();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void advanceTo(long nowNanos) {
+    if (nowNanos > now) {
+      now = nowNanos;
+    }
+  }
+
+  private int unit(ChunkKey key) {
+    if (!manifest.contains(key)) {
+      throw new IllegalArgumentException("no chunk " + key + " in appliance " + manifest.id().shortHex());
+    }
+    return unitOf[key.image()][(int) key.index()];
+  }
+
+  private int unitFor(ChunkKey owner) {
+    int u = unit(owner);
+    if (u < 0 || !units.get(u).equals(owner)) {
+      throw new IllegalArgumentException("chunk " + owner + " is not a stored chunk (zero or duplicate)");
+    }
+    return u;
+  }
+
+  private void send(int u, Priority priority) {
+    if (outstanding == 0) {
+      link.busy(now);
+    }
+    if (state[u] != DEMANDING || !promoted.get(u)) {
+      outstanding++;
+    }
+    sentAt[u] = now;
+    requestsSent++;
+    outbox.add(new Action.Request(units.get(u), priority));
+  }
+
+  private void afterEvent() {
+    fill();
+    if (!ready && policy.isReady()) {
+      markReady();
+    }
+    LinkEstimate e = link.estimate();
+    if (Math.abs(e.bytesPerSecond() - notifiedLink.bytesPerSecond()) > 0.2 * notifiedLink.bytesPerSecond()) {
+      notifiedLink = e;
+      policy.onLinkChange(e);
+    }
+  }
+
+  private void markReady() {
+    if (!ready) {
+      ready = true;
+      readyAt = now;
+      outbox.add(Action.READY);
+    }
+  }
+
+  private void fill() {
+    long window = windowBytes();
+    int skips = 0;
+    while (inflightPrefetchBytes < window) {
+      int u;
+      Integer r = retry.poll();
+      if (r != null) {
+        u = r;
+      } else {
+        ChunkKey k = policy.next();
+        if (k == null) {
+          return;
+        }
+        if (!manifest.contains(k)) {
+          log.warn("policy {} proposed chunk {} which the appliance does not have; ignored", policy, k);
+          if (++skips > MAX_SKIPS_PER_FILL) {
+            return;
+          }
+          continue;
+        }
+        u = unitOf[k.image()][(int) k.index()];
+      }
+      if (u < 0 || state[u] != MISSING) {
+        if (++skips > MAX_SKIPS_PER_FILL) {
+          return;
+        }
+        continue;
+      }
+      state[u] = PREFETCHING;
+      inflightPrefetchBytes += unitBytes[u];
+      send(u, Priority.PREFETCH);
+    }
+  }
+
+  /** The live view policies see. */
+  private final class Context implements PolicyContext {
+    @Override
+    public Manifest manifest() {
+      return manifest;
+    }
+
+    @Override
+    public Profile profile() {
+      return profile;
+    }
+
+    @Override
+    public LinkEstimate link() {
+      return link.estimate();
+    }
+
+    @Override
+    public boolean isPresent(ChunkKey key) {
+      return Scheduler.this.isPresent(key);
+    }
+
+    @Override
+    public boolean isInFlight(ChunkKey key) {
+      int u = unit(key);
+      return u >= 0 && (state[u] == PREFETCHING || state[u] == DEMANDING);
+    }
+
+    @Override
+    public long nowNanos() {
+      return now;
+    }
+
+    @Override
+    public long bytesMissing() {
+      return missingBytes;
+    }
+
+    @Override
+    public PolicyOptions options() {
+      return options;
+    }
+  }
+}

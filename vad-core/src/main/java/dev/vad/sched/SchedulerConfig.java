@@ -1,0 +1,32 @@
+package dev.vad.sched;
+
+import dev.vad.policy.LinkEstimate;
+import java.util.Objects;
+
+/**
+ * Scheduler tuning. In-flight prefetch is kept near {@code bandwidth × RTT × windowFactor} (at least
+ * {@code minWindowBytes}), so a demand miss waits behind about one round trip of bulk data, never the whole queue.
+ *
+ * @param initialLink the link assumed until measurements arrive
+ * @param windowFactor multiple of the bandwidth-delay product kept in flight (2 lets the estimate grow)
+ * @param minWindowBytes floor of the prefetch window
+ * @param maxWindowBytes ceiling of the prefetch window
+ */
+public record SchedulerConfig(LinkEstimate initialLink, double windowFactor, long minWindowBytes,
+    long maxWindowBytes) {
+
+  public static final SchedulerConfig DEFAULTS =
+      new SchedulerConfig(new LinkEstimate(2.5e6, 40_000_000L), 2.0, 128 * 1024, 64L * 1024 * 1024);
+
+  public SchedulerConfig {
+    Objects.requireNonNull(initialLink, "initialLink");
+    if (!(windowFactor >= 1.0) || minWindowBytes <= 0 || maxWindowBytes < minWindowBytes) {
+      throw new IllegalArgumentException("bad scheduler config: factor " + windowFactor + ", window ["
+          + minWindowBytes + ", " + maxWindowBytes + "]");
+    }
+  }
+
+  public SchedulerConfig withInitialLink(LinkEstimate link) {
+    return new SchedulerConfig(link, windowFactor, minWindowBytes, maxWindowBytes);
+  }
+}
