@@ -40,6 +40,7 @@ public final class Simulator {
   private final PrefetchPolicyProvider policy;
   private final PolicyOptions options;
   private final SchedulerConfig config;
+  private final java.util.function.Consumer<Action> observer;
 
   private Simulator(Builder b) {
     this.manifest = Objects.requireNonNull(b.manifest, "manifest");
@@ -48,6 +49,7 @@ public final class Simulator {
     this.link = Objects.requireNonNull(b.link, "link");
     this.policy = Objects.requireNonNull(b.policy, "policy");
     this.options = b.options;
+    this.observer = b.observer;
     this.config = (b.config == null ? SchedulerConfig.DEFAULTS : b.config).withInitialLink(link.asEstimate());
   }
 
@@ -163,6 +165,7 @@ public final class Simulator {
 
     private void pump() {
       scheduler.drain(a -> {
+        observer.accept(a);
         if (a instanceof Action.Request r) {
           schedule(now + link.rttNanos() / 2, Kind.REQUEST_AT_SERVER, r.key(), r.priority());
         } else if (a instanceof Action.Cancel c) {
@@ -272,8 +275,15 @@ public final class Simulator {
     private PrefetchPolicyProvider policy;
     private PolicyOptions options = PolicyOptions.EMPTY;
     private SchedulerConfig config;
+    private java.util.function.Consumer<Action> observer = a -> { };
 
     private Builder() {}
+
+    /** Sees every action the scheduler emits, in order (for tests and tracing). */
+    public Builder observer(java.util.function.Consumer<Action> observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
 
     public Builder manifest(Manifest m) {
       this.manifest = m;
