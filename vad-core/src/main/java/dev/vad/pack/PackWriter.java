@@ -104,6 +104,68 @@ public final class PackWriter {
       }
     }
 
+    long total = specs.stream().mapToLong(ImageSpec::size).sum();
+    return assemble(out, profile, t0, data -> new Pipeline(sources, specs, mb, data, total).run(), mb);
+  }
+
+  /**
+   * Writes a copy of {@code source} with its chunk data laid out profile-first (the chunks {@code newProfile} names,
+   * in its order, then the rest in image order) and {@code newProfile} embedded. Stored bytes are copied as they
+   * are (no recompression); the appliance id stays the same.
+   */
+  public static PackSummary relayout(PackReader source, Profile newProfile, Path out) throws IOException {
+    long t0 = System.nanoTime();
+    Manifest src = source.manifest();
+    for (Profile.Entry e : newProfile.entries()) {
+      if (!src.contains(e.key())) {
+        throw new IllegalArgumentException("profile names chunk " + e.key() + " which the pack does not have");
+      }
+    }
+    Manifest.Builder mb = Manifest.builder(src.chunkSize(), src.images());
+    return assemble(out, newProfile, t0, data -> {
+      long pos = 0;
+      java.util.Set<ChunkKey> done = new HashSet<>();
+      List<ChunkKey> order = new ArrayList<>();
+      for (Profile.Entry e : newProfile.entries()) {
+        if (!src.isZero(e.key()) && done.add(src.storageKey(e.key()))) {
+          order.add(src.storageKey(e.key()));
+        }
+      }
+      for (ChunkKey k : src.storedKeys()) {
+        if (done.add(k)) {
+          order.add(k);
+        }
+      }
+      for (ChunkKey k : order) {
+        ByteBuffer stored = source.readStored(k);
+        int n = stored.remaining();
+        writeFully(data, stored);
+        mb.stored(k, src.digest(k), src.codec(k), pos, n);
+        pos += n;
+      }
+      for (int i = 0; i < src.images().size(); i++) {
+        for (long c = 0; c < src.chunkCount(i); c++) {
+          ChunkKey k = ChunkKey.of(i, c);
+          if (src.isZero(k)) {
+            mb.zero(k);
+          } else if (!src.storageKey(k).equals(k)) {
+            mb.duplicate(k, src.digest(k), src.storageKey(k));
+          }
+        }
+      }
+      return pos;
+    }, mb);
+  }
+
+  /** Produces the chunk data section into a channel; returns its length. */
+  @FunctionalInterface
+  private interface DataWriter {
+    long write(FileChannel data) throws IOException;
+  }
+
+  /** Temp data file, then header + manifest + profile + data into a temp pack, fsync, atomic rename. */
+  private static PackSummary assemble(Path out, Profile profile, long t0, DataWriter writer, Manifest.Builder mb)
+      throws IOException {
     Path target = out.toAbsolutePath();
     Path dir = target.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
@@ -121,9 +183,8 @@ public final class PackWriter {
     boolean done = false;
     try {
       long dataLength;
-      long total = specs.stream().mapToLong(ImageSpec::size).sum();
       try (FileChannel data = FileChannel.open(tmpData, StandardOpenOption.WRITE)) {
-        dataLength = new Pipeline(sources, specs, mb, data, total).run();
+        dataLength = writer.write(data);
       }
       Manifest manifest = mb.build();
       byte[] manifestBytes = manifest.encode();
