@@ -1,7 +1,10 @@
 package dev.vad.cli;
 
 import dev.vad.pack.PackWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -31,9 +34,22 @@ final class ProgressReporter implements PackWriter.Progress {
     this.lastPrint = start;
   }
 
-  /** A reporter for the real stderr: terminal mode when the JVM has an interactive console. */
+  /** A reporter for the real stderr: terminal mode when stderr is a terminal. */
   static ProgressReporter forStderr(PrintWriter err) {
-    return new ProgressReporter(err, System.console() != null, System::nanoTime);
+    return new ProgressReporter(err, stderrIsTerminal(), System::nanoTime);
+  }
+
+  /**
+   * Java 17 can only tell whether stdin and stdout are both a terminal ({@link System#console()}); progress goes to
+   * stderr and should show in {@code vad pack ... > summary.txt} too. On Linux, look at what fd 2 is.
+   */
+  static boolean stderrIsTerminal() {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return System.console() != null;
+    }
   }
 
   @Override
