@@ -5,9 +5,7 @@ import dev.vad.codec.Codec;
 import dev.vad.pack.ImageSource;
 import dev.vad.pack.PackSummary;
 import dev.vad.pack.PackWriter;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -67,32 +65,11 @@ public final class PackCommand implements Callable<Integer> {
     try {
       summary = PackWriter.builder().chunkSize(chunkSize).codec(codec).threads(n).progress(progress).build()
           .write(images, output);
-    } catch (FileSystemException e) {
-      throw aboutOutputDirectory(e);
     } finally {
       progress.finish();
     }
     print(spec.commandLine().getOut(), summary);
     return 0;
-  }
-
-  /**
-   * The writer creates its temp files next to the output; a failure to create one (read-only or pseudo file
-   * system, full disk) names a hidden temp file the user never asked for. Report it against the directory.
-   */
-  private IOException aboutOutputDirectory(FileSystemException e) {
-    Path target = output.toAbsolutePath();
-    Path dir = target.getParent();
-    Path failed = e.getFile() == null ? null : Path.of(e.getFile()).toAbsolutePath();
-    if (dir == null || failed == null || !dir.equals(failed.getParent())
-        || !failed.getFileName().toString().startsWith("." + target.getFileName())) {
-      return e;
-    }
-    FileSystemException about = new FileSystemException(dir.toString(), null,
-        "cannot write the pack in this directory (" + ErrorHandlers.describe(e).replace(e.getFile() + ": ", "")
-            + ")");
-    about.initCause(e);
-    return about;
   }
 
   /** The pack summary as printed by {@code vad pack} and {@code vad demo}. */

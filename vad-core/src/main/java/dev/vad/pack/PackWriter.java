@@ -178,8 +178,26 @@ public final class PackWriter {
       throw new FileSystemException(target.toString(), null, "output path is a directory");
     }
     String base = "." + target.getFileName();
-    Path tmpData = Files.createTempFile(dir, base, ".data.tmp");
-    Path tmpOut = Files.createTempFile(dir, base, ".tmp");
+    Path tmpData;
+    try {
+      tmpData = Files.createTempFile(dir, base, ".data.tmp");
+    } catch (IOException e) {
+      // report it against the directory, not the hidden temp file the user never asked for
+      String why = e instanceof NoSuchFileException ? "no such file or directory"
+          : e instanceof AccessDeniedException ? "permission denied"
+          : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+      FileSystemException about = new FileSystemException(dir.toString(), null,
+          "cannot write the pack in this directory (" + why + ")");
+      about.initCause(e);
+      throw about;
+    }
+    Path tmpOut;
+    try {
+      tmpOut = Files.createTempFile(dir, base, ".tmp");
+    } catch (IOException e) {
+      Files.deleteIfExists(tmpData);
+      throw e;
+    }
     boolean done = false;
     try {
       long dataLength;
@@ -209,6 +227,12 @@ public final class PackWriter {
           copied += n;
         }
         o.force(true);
+      }
+      // temp files are created 0600; a pack is meant to be published (nginx, a CDN): make it world-readable
+      try {
+        Files.setPosixFilePermissions(tmpOut, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: leave the platform default
       }
       Files.move(tmpOut, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
