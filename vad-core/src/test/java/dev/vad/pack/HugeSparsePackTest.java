@@ -101,7 +101,8 @@ class HugeSparsePackTest {
             assertThat(m.isZero(key)).isFalse();
           }
         }
-        for (long c : new long[] {dataChunks.last() - 100, chunks / 2 + 1, 16 + 1}) {
+        for (long c : new long[] {16, (5L << 30) / CHUNK - 1, (12L << 30) / CHUNK, chunks - 100}) {
+          assertThat(dataChunks).as("test setup: chunk %d is a hole", c).doesNotContain(c);
           ChunkKey key = ChunkKey.of(0, c);
           assertThat(m.isZero(key)).as("hole chunk %s", key).isTrue();
           ByteBuffer zeros = ByteBuffer.allocate(CHUNK);
