@@ -83,9 +83,9 @@ public final class SyntheticWorkload {
         long req = Math.min(end - pos, 4096L << run.nextInt(6)); // 4..128 KiB
         events.add(TraceEvent.read(t, name, pos, req));
         pos += req;
-        t += 50 + run.nextInt(400); // CPU work between requests of one file
+        t += 200 + run.nextInt(2800); // CPU work between requests of one file (a TCG guest: ms)
       }
-      t += 500 + run.nextInt(3000); // between files
+      t += 5_000 + run.nextInt(35_000); // between files: parsing, imports, exec
       if (++burst % 25 == 0) {
         t += (long) (thinkMicros * (0.5 + run.nextDouble())); // think time between bursts
       }
