@@ -3,6 +3,7 @@ package dev.vad.pack;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.codec.Codec;
 import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkStore;
 import dev.vad.store.ChunkVerificationException;
@@ -143,7 +144,12 @@ public final class PackReader implements ChunkStore {
     dst.position(dst.position() + len);
   }
 
-  /** Decompresses and verifies; a mismatch is reported as corruption at the chunk's file offset. */
+  /**
+   * Decompresses and verifies; a mismatch is reported as corruption at the chunk's file offset. Hot path: a chunk
+   * stored raw is read straight into {@code dst} and verified there; a compressed one is read into a per-thread
+   * scratch buffer, so no per-call 64 KiB allocation. As with {@link ChunkDecoder}, on failure {@code dst}'s
+   * position is unchanged.
+   */
   @Override
   public void readChunk(ChunkKey key, ByteBuffer dst) throws IOException {
     ensureOpen(); // a zero chunk needs no I/O, but a closed reader must not serve it either
@@ -151,10 +157,41 @@ public final class PackReader implements ChunkStore {
       ChunkStore.super.readChunk(key, dst);
       return;
     }
+    int len = manifest.chunkLength(key);
+    int storedLen = manifest.storedLength(key);
+    if (manifest.codec(key) == Codec.none() && storedLen == len && dst.remaining() >= len) {
+      int start = dst.position();
+      readStored(key, dst);
+      if (manifest.verify(key, dst.duplicate().position(start).limit(start + len))) {
+        return;
+      }
+      dst.position(start);
+      // fall through: the general path re-reads and reports the mismatch exactly as ChunkDecoder words it
+    }
+    ByteBuffer stored = Scratch.get(storedLen);
+    readStored(key, stored);
     try {
-      ChunkDecoder.decode(manifest, key, readStored(key), dst);
+      ChunkDecoder.decode(manifest, key, stored.flip(), dst);
     } catch (ChunkVerificationException e) {
       throw new CorruptPackException(path, storedPosition(key), e.getMessage());
+    }
+  }
+
+  /**
+   * One reusable heap buffer per reading thread for stored (compressed) bytes, grown to the largest stored chunk seen
+   * (at most a little over the 4 MiB maximum chunk size). Heap, not direct, so third-party codecs may use
+   * {@code array()}.
+   */
+  private static final class Scratch {
+    private static final ThreadLocal<ByteBuffer> BUF = new ThreadLocal<>();
+
+    static ByteBuffer get(int capacity) {
+      ByteBuffer b = BUF.get();
+      if (b == null || b.capacity() < capacity) {
+        b = ByteBuffer.allocate(Math.max(capacity, 64 * 1024 + 1024));
+        BUF.set(b);
+      }
+      return b.clear().limit(capacity);
     }
   }
 
