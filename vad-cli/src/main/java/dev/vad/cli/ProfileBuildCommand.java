@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         + "profile's chunks first (one contiguous prefix), without recompressing; the appliance id stays the same. "
         + "Writes the pack in place unless -o is given.",
     footer = {"%nExamples:", "  vad profile build --pack app.vad boot1.trace boot2.trace boot3.trace",
-        "  vad profile build --pack app.vad --min-share 0.5 --cluster-gap 50ms boot*.trace -o profiled.vad"})
+        "  vad profile build --pack app.vad --min-share 0.5 boot*.trace -o profiled.vad",
+        "  vad profile build --pack app.vad --cluster-gap 50ms boot*.trace"})
 public final class ProfileBuildCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;

@@ -44,8 +44,10 @@ import picocli.CommandLine.Spec;
         + "profile, else none. Each policy's workload time is also given relative to the oracle, which knows the "
         + "test trace (the lower bound).",
     footer = {"%nExamples:", "  vad simulate --pack app.vad --trace test.trace",
-        "  vad simulate --pack app.vad --trace test.trace --train b1.trace b2.trace --rate 10mbit --rtt 80ms",
-        "  vad simulate --pack app.vad --trace test.trace --policy trace,demand --policy-opt stall-budget=1s --json"})
+        "  vad simulate --pack app.vad --trace t.trace --train b1.trace b2.trace",
+        "  vad simulate --pack app.vad --trace t.trace --rate 10mbit --rtt 80ms --json",
+        "  vad simulate --pack app.vad --trace t.trace --policy trace,oracle",
+        "  vad simulate --pack app.vad --trace t.trace --policy-opt stall-budget=1s"})
 public final class SimulateCommand implements Callable<Integer> {
   private static final String ORACLE = "oracle";
 
@@ -162,7 +164,10 @@ public final class SimulateCommand implements Callable<Integer> {
     return LinkModel.of(rate, rtt);
   }
 
-  /** The providers {@code --policy} names, in order; the oracle is wired with the test trace, never from the registry. */
+  /**
+   * The providers {@code --policy} names, in order. The oracle is wired with the test trace; its registry entry only
+   * names it and cannot run.
+   */
   private List<PrefetchPolicyProvider> select(Trace test) {
     List<PrefetchPolicyProvider> out = new ArrayList<>();
     if (policy.strip().equals("all")) {
@@ -189,7 +194,7 @@ public final class SimulateCommand implements Callable<Integer> {
       try {
         out.add(Policies.forName(n));
       } catch (NoSuchElementException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage() + " (or all)");
+        throw new ParameterException(spec.commandLine(), "--policy: " + e.getMessage() + "; 'all' runs them all");
       }
     }
     return out;

@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
         + "-trace enable=blk_co_preadv,file=blk.log -trace enable=blk_co_pwritev,file=blk.log); each drive "
         + "(blk pointer) becomes an image, named by order of first appearance (--image) or by pointer (--map).",
     footer = {"%nExamples:", "  vad trace import --format qemu-log blk.log -o boot.trace",
-        "  vad trace import --format qemu-log blk.log --image disk --image data -o boot.trace",
-        "  vad trace import --format qemu-log blk.log --map 0x55c7318213d0=disk -o boot.trace"})
+        "  vad trace import --format qemu-log blk.log --image disk --image d2 -o b.trace",
+        "  vad trace import --format qemu-log blk.log --map 0x55c73182=disk -o b.trace"})
 public final class TraceImportCommand implements Callable<Integer> {
   /** Formats this command reads. */
   static final List<String> FORMATS = List.of("qemu-log");
