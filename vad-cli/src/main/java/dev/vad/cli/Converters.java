@@ -4,6 +4,7 @@ import dev.vad.ChunkSizes;
 import dev.vad.codec.Codec;
 import dev.vad.codec.Codecs;
 import dev.vad.pack.ImageSource;
+import dev.vad.policy.Durations;
 import java.nio.file.Path;
 import java.util.NoSuchElementException;
 import picocli.CommandLine.ITypeConverter;
@@ -101,6 +102,35 @@ final class Converters {
       } catch (IllegalArgumentException e) {
         return false;
       }
+    }
+  }
+
+  /** A duration: {@code 40ms}, {@code 2s}, {@code 500us}, {@code 1m}; nanoseconds. */
+  static final class Duration implements ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return Durations.parseNanos(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** A share between 0 and 1 inclusive: {@code 0.5}. */
+  static final class Share implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String value) {
+      double v;
+      try {
+        v = Double.parseDouble(value.strip());
+      } catch (NumberFormatException e) {
+        v = Double.NaN;
+      }
+      if (!(v >= 0 && v <= 1)) {
+        throw new TypeConversionException("must be a number from 0 to 1: '" + value + "'");
+      }
+      return v;
     }
   }
 }
