@@ -2,39 +2,36 @@ package dev.vad.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class DemoCommandTest {
-  private static final Pattern CLEANED = Pattern.compile("(?m)^cleaned up (.+)$");
 
   @Test
-  void generatesPacksInspectsAndCleansUp() {
-    Cli r = Cli.run("demo", "--disk-size", "4M", "--ram-size", "2M", "--seed", "9").succeeded();
-    assertThat(r.out()).contains("1. generating a sample appliance", "disk 4.0 MiB, ram 2.0 MiB, seed 9",
-        "2. vad pack", "packed ", "3. vad inspect", "  disk  4.0 MiB (4194304 bytes), 64 chunks",
-        "  ram   2.0 MiB (2097152 bytes), 32 chunks");
-    assertThat(r.fields().get("chunks")).isEqualTo("96");
-    assertThat(r.fields().get("appliance id")).matches("[0-9a-f]{64}");
-    Matcher m = CLEANED.matcher(r.out());
-    assertThat(m.find()).isTrue();
-    assertThat(Files.exists(Path.of(m.group(1)))).as("demo directory removed").isFalse();
+  void streamsTheSampleWithEachPolicyAndChecksEveryByte() {
+    Cli r = Cli.run("demo", "--disk-size", "4M", "--ram-size", "2M", "--rate", "100mbit", "--rtt", "4ms",
+        "--policies", "full,demand,trace", "--working-set", "0.3").succeeded();
+    assertThat(r.out()).contains("sample appliance: disk 4.0 MiB + ram 2.0 MiB", "link: 100.0 Mbit/s, 4 ms RTT");
+    Matcher reads = Pattern.compile("all (\\d+) reads matched").matcher(r.out());
+    assertThat(reads.find()).isTrue();
+    assertThat(Integer.parseInt(reads.group(1))).isPositive();
+    for (String policy : new String[] {"full", "demand", "trace"}) {
+      assertThat(r.out()).containsPattern("(?m)^" + policy + " +\\d+\\.\\d\\d s +\\d+ ");
+    }
+    // full waits for everything, demand not at all
+    Matcher full = Pattern.compile("(?m)^full +(\\d+\\.\\d\\d) s").matcher(r.out());
+    Matcher demand = Pattern.compile("(?m)^demand +(\\d+\\.\\d\\d) s +(\\d+)").matcher(r.out());
+    assertThat(full.find()).isTrue();
+    assertThat(demand.find()).isTrue();
+    assertThat(Double.parseDouble(full.group(1))).isGreaterThan(Double.parseDouble(demand.group(1)));
+    assertThat(Integer.parseInt(demand.group(2))).as("demand stalls").isPositive();
   }
 
   @Test
-  void theSameSeedGivesTheSameApplianceId() {
-    String a = Cli.run("demo", "--disk-size", "1M", "--ram-size", "1M").succeeded().fields().get("appliance id");
-    String b = Cli.run("demo", "--disk-size", "1M", "--ram-size", "1M").succeeded().fields().get("appliance id");
-    String c = Cli.run("demo", "--disk-size", "1M", "--ram-size", "1M", "--seed", "2").succeeded()
-        .fields().get("appliance id");
-    assertThat(a).isEqualTo(b).isNotEqualTo(c);
-  }
-
-  @Test
-  void badSizeIsAUsageError() {
+  void badValuesAreUsageErrors() {
     Cli.run("demo", "--disk-size", "lots").failedWith(2, "--disk-size", "bad size: 'lots'");
+    Cli.run("demo", "--rate", "fast").failedWith(2, "--rate", "bad rate");
+    Cli.run("demo", "--policies", "nope").failedWith(2, "unknown policy 'nope'");
   }
 }
