@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class PackReader implements ChunkStore {
   private final Path path;
-  private final FileChannel channel;
+  private volatile FileChannel channel; // replaced when an interrupted reader thread closes it (see read)
+  private final Object reopenLock = new Object();
   private final PackHeader header;
   private final Manifest manifest;
   private final Profile profile;
@@ -132,16 +133,45 @@ public final class PackReader implements ChunkStore {
   public void readStored(ChunkKey key, ByteBuffer dst) throws IOException {
     ensureOpen();
     int len = manifest.storedLength(key);
+    if (dst.remaining() < len) {
+      throw new IllegalArgumentException("destination has " + dst.remaining() + " bytes, chunk " + key
+          + " has " + len + " stored bytes");
+    }
     long pos = storedPosition(key);
-    ByteBuffer slice = dst.duplicate().limit(dst.position() + len);
-    try {
-      readFully(channel, slice, pos, path.toString());
-    } catch (ClosedChannelException e) {
-      throw new IllegalStateException("pack reader closed: " + path, e);
-    } catch (EOFException e) {
-      throw new CorruptPackException(path, pos, "chunk " + key + " runs past the end of file");
+    for (int attempt = 0; ; attempt++) {
+      FileChannel ch = channel;
+      ByteBuffer slice = dst.duplicate().limit(dst.position() + len);
+      try {
+        readFully(ch, slice, pos, path.toString());
+        break;
+      } catch (ClosedChannelException e) {
+        // FileChannel is interruptible: an interrupt on any reading thread closes it for every thread. Only the
+        // interrupted caller should see that; everyone else gets a fresh channel and reads on.
+        ensureOpen();
+        reopen(ch);
+        if (e instanceof java.nio.channels.ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+          java.io.InterruptedIOException ie =
+              new java.io.InterruptedIOException("interrupted while reading chunk " + key + " of " + path);
+          ie.initCause(e);
+          throw ie;
+        }
+        if (attempt >= 3) {
+          throw new IOException("pack " + path + " keeps closing under reads", e);
+        }
+      } catch (EOFException e) {
+        throw new CorruptPackException(path, pos, "chunk " + key + " runs past the end of file");
+      }
     }
     dst.position(dst.position() + len);
+  }
+
+  /** Replaces {@code failed} with a new channel on the same file, unless someone already did. */
+  private void reopen(FileChannel failed) throws IOException {
+    synchronized (reopenLock) {
+      if (channel == failed && !closed.get()) {
+        channel = FileChannel.open(path, java.nio.file.StandardOpenOption.READ);
+      }
+    }
   }
 
   /**
@@ -204,7 +234,9 @@ public final class PackReader implements ChunkStore {
   @Override
   public void close() throws IOException {
     if (closed.compareAndSet(false, true)) {
-      channel.close();
+      synchronized (reopenLock) {
+        channel.close();
+      }
     }
   }
 

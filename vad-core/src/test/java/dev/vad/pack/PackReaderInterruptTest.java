@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +19,9 @@ class PackReaderInterruptTest {
   /**
    * FileChannel is interruptible: a read on an interrupted thread closes the channel, for every thread. A server that
    * cancels one request with {@code Future.cancel(true)} would lose the whole pack, reported as "pack reader closed".
-   * Proposed fix: on ClosedByInterruptException while not closed, reopen the channel (volatile field, swapped under a
-   * lock) and throw InterruptedIOException to the interrupted caller only.
+   * PackReader reopens the channel and throws InterruptedIOException to the interrupted caller only.
    */
   @Test
-  @Disabled("known PackReader bug, see the Javadoc; enable with the fix")
   void anInterruptedReaderThreadDoesNotBreakTheReaderForOthers() throws Exception {
     byte[] disk = TestImages.mixed(9, 4096 * 8, 4096);
     Path out = dir.resolve("i.vad");
