@@ -32,7 +32,7 @@ public record ImageSpec(String name, long size, int chunkSize) {
   }
 
   public long chunkCount() {
-    return (size + chunkSize - 1) / chunkSize;
+    return size / chunkSize + (size % chunkSize == 0 ? 0 : 1); // (size + chunkSize - 1) overflows near MAX_VALUE
   }
 
   /** Length of chunk {@code index}: the chunk size, except possibly the last one. */

@@ -25,6 +25,16 @@ import java.nio.file.Path;
  */
 public interface ChunkCache extends Closeable {
 
+  /**
+   * Opens (creating if needed) the cache of {@code manifest}'s appliance under {@code root}/{@code <appliance id>}.
+   * Only one process (and one open instance per process) may use a cache directory at a time.
+   *
+   * @throws IOException if the directory is in use, belongs to another appliance, or cannot be read or created
+   */
+  static ChunkCache open(Path root, Manifest manifest) throws IOException {
+    return FileChunkCache.open(root, manifest);
+  }
+
   Manifest manifest();
 
   /** The directory holding this appliance's cache files. */
@@ -41,7 +51,8 @@ public interface ChunkCache extends Closeable {
 
   /**
    * Stores a fetched, verified chunk and records it present. A dirty chunk's overlay is left alone (the base bytes
-   * are still stored). Storing a chunk already present is a no-op.
+   * are still stored). Storing a chunk already present is a no-op. Consumes {@code verified}'s remaining bytes, which
+   * must be exactly the chunk's length.
    */
   void put(ChunkKey key, ByteBuffer verified) throws IOException;
 
@@ -56,8 +67,9 @@ public interface ChunkCache extends Closeable {
 
   /**
    * Writes {@code src} into the overlay at {@code offset} of image {@code image}. Every chunk touched must be present
-   * unless {@code src} covers it entirely (the caller fetches partially covered chunks first).
+   * unless {@code src} covers it entirely (the caller fetches partially covered chunks first). Consumes {@code src}.
    *
+   * @throws IllegalArgumentException if the write would run past the end of the image
    * @throws IllegalStateException if a partially covered chunk is not present
    */
   void write(int image, long offset, ByteBuffer src) throws IOException;
@@ -65,7 +77,7 @@ public interface ChunkCache extends Closeable {
   /** Makes everything written so far durable (data, overlay, journal). */
   void sync() throws IOException;
 
-  /** Syncs and closes; marks the shutdown clean. Idempotent. */
+  /** Syncs and closes; marks the shutdown clean. Idempotent; other methods then throw IllegalStateException. */
   @Override
   void close() throws IOException;
 }

@@ -90,16 +90,27 @@ public record PackHeader(long manifestOffset, long manifestLength, long profileO
     if ((int) crc.getValue() != hcrc) {
       throw new CorruptPackException(where, 76, "header checksum mismatch");
     }
-    if (mo != LENGTH || ml < 4 || ml > Integer.MAX_VALUE) {
+    // Each error names the offset of the field that is out of range, or of the first one inconsistent with those
+    // before it.
+    if (mo != LENGTH) {
       throw new CorruptPackException(where, 16, "manifest section [" + mo + ", +" + ml + ") is invalid");
     }
-    if (pl < 0 || pl > Integer.MAX_VALUE || (pl > 0 && po != mo + ml)) {
+    if (ml < 4 || ml > Integer.MAX_VALUE) {
+      throw new CorruptPackException(where, 24, "manifest section [" + mo + ", +" + ml + ") is invalid");
+    }
+    if (pl < 0 || pl > Integer.MAX_VALUE) {
+      throw new CorruptPackException(where, 40, "profile section [" + po + ", +" + pl + ") is invalid");
+    }
+    if (pl > 0 && po != mo + ml) {
       throw new CorruptPackException(where, 32, "profile section [" + po + ", +" + pl + ") is invalid");
     }
     long expectedData = mo + ml + pl;
-    if (dof != expectedData || dl < 0) {
+    if (dof != expectedData) {
       throw new CorruptPackException(where, 48, "data section [" + dof + ", +" + dl + ") should start at "
           + expectedData);
+    }
+    if (dl < 0 || dl > Long.MAX_VALUE - dof) {
+      throw new CorruptPackException(where, 56, "data section [" + dof + ", +" + dl + ") is invalid");
     }
     if (fileLength >= 0 && dof + dl != fileLength) {
       throw new CorruptPackException(where, Math.min(fileLength, dof + dl), "header says the pack is "

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -39,6 +41,9 @@ public final class PackReader implements ChunkStore {
   }
 
   public static PackReader open(Path path) throws IOException {
+    if (Files.isDirectory(path)) { // opening one succeeds on Linux; its first read fails without naming it
+      throw new FileSystemException(path.toString(), null, "is a directory, not a pack file");
+    }
     FileChannel ch;
     try {
       ch = FileChannel.open(path, StandardOpenOption.READ);
@@ -141,6 +146,7 @@ public final class PackReader implements ChunkStore {
   /** Decompresses and verifies; a mismatch is reported as corruption at the chunk's file offset. */
   @Override
   public void readChunk(ChunkKey key, ByteBuffer dst) throws IOException {
+    ensureOpen(); // a zero chunk needs no I/O, but a closed reader must not serve it either
     if (manifest.isZero(key)) {
       ChunkStore.super.readChunk(key, dst);
       return;

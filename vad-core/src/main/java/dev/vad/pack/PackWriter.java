@@ -104,6 +104,68 @@ public final class PackWriter {
       }
     }
 
+    long total = specs.stream().mapToLong(ImageSpec::size).sum();
+    return assemble(out, profile, t0, data -> new Pipeline(sources, specs, mb, data, total).run(), mb);
+  }
+
+  /**
+   * Writes a copy of {@code source} with its chunk data laid out profile-first (the chunks {@code newProfile} names,
+   * in its order, then the rest in image order) and {@code newProfile} embedded. Stored bytes are copied as they
+   * are (no recompression); the appliance id stays the same.
+   */
+  public static PackSummary relayout(PackReader source, Profile newProfile, Path out) throws IOException {
+    long t0 = System.nanoTime();
+    Manifest src = source.manifest();
+    for (Profile.Entry e : newProfile.entries()) {
+      if (!src.contains(e.key())) {
+        throw new IllegalArgumentException("profile names chunk " + e.key() + " which the pack does not have");
+      }
+    }
+    Manifest.Builder mb = Manifest.builder(src.chunkSize(), src.images());
+    return assemble(out, newProfile, t0, data -> {
+      long pos = 0;
+      java.util.Set<ChunkKey> done = new HashSet<>();
+      List<ChunkKey> order = new ArrayList<>();
+      for (Profile.Entry e : newProfile.entries()) {
+        if (!src.isZero(e.key()) && done.add(src.storageKey(e.key()))) {
+          order.add(src.storageKey(e.key()));
+        }
+      }
+      for (ChunkKey k : src.storedKeys()) {
+        if (done.add(k)) {
+          order.add(k);
+        }
+      }
+      for (ChunkKey k : order) {
+        ByteBuffer stored = source.readStored(k);
+        int n = stored.remaining();
+        writeFully(data, stored);
+        mb.stored(k, src.digest(k), src.codec(k), pos, n);
+        pos += n;
+      }
+      for (int i = 0; i < src.images().size(); i++) {
+        for (long c = 0; c < src.chunkCount(i); c++) {
+          ChunkKey k = ChunkKey.of(i, c);
+          if (src.isZero(k)) {
+            mb.zero(k);
+          } else if (!src.storageKey(k).equals(k)) {
+            mb.duplicate(k, src.digest(k), src.storageKey(k));
+          }
+        }
+      }
+      return pos;
+    }, mb);
+  }
+
+  /** Produces the chunk data section into a channel; returns its length. */
+  @FunctionalInterface
+  private interface DataWriter {
+    long write(FileChannel data) throws IOException;
+  }
+
+  /** Temp data file, then header + manifest + profile + data into a temp pack, fsync, atomic rename. */
+  private static PackSummary assemble(Path out, Profile profile, long t0, DataWriter writer, Manifest.Builder mb)
+      throws IOException {
     Path target = out.toAbsolutePath();
     Path dir = target.getParent();
     if (dir == null || !Files.isDirectory(dir)) {
@@ -116,14 +178,31 @@ public final class PackWriter {
       throw new FileSystemException(target.toString(), null, "output path is a directory");
     }
     String base = "." + target.getFileName();
-    Path tmpData = Files.createTempFile(dir, base, ".data.tmp");
-    Path tmpOut = Files.createTempFile(dir, base, ".tmp");
+    Path tmpData;
+    try {
+      tmpData = Files.createTempFile(dir, base, ".data.tmp");
+    } catch (IOException e) {
+      // report it against the directory, not the hidden temp file the user never asked for
+      String why = e instanceof NoSuchFileException ? "no such file or directory"
+          : e instanceof AccessDeniedException ? "permission denied"
+          : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+      FileSystemException about = new FileSystemException(dir.toString(), null,
+          "cannot write the pack in this directory (" + why + ")");
+      about.initCause(e);
+      throw about;
+    }
+    Path tmpOut;
+    try {
+      tmpOut = Files.createTempFile(dir, base, ".tmp");
+    } catch (IOException e) {
+      Files.deleteIfExists(tmpData);
+      throw e;
+    }
     boolean done = false;
     try {
       long dataLength;
-      long total = specs.stream().mapToLong(ImageSpec::size).sum();
       try (FileChannel data = FileChannel.open(tmpData, StandardOpenOption.WRITE)) {
-        dataLength = new Pipeline(sources, specs, mb, data, total).run();
+        dataLength = writer.write(data);
       }
       Manifest manifest = mb.build();
       byte[] manifestBytes = manifest.encode();
@@ -148,6 +227,12 @@ public final class PackWriter {
           copied += n;
         }
         o.force(true);
+      }
+      // temp files are created 0600; a pack is meant to be published (nginx, a CDN): make it world-readable
+      try {
+        Files.setPosixFilePermissions(tmpOut, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: leave the platform default
       }
       Files.move(tmpOut, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;

@@ -111,6 +111,28 @@ class PackRoundTripTest {
   }
 
   @Test
+  void relayoutPutsTheProfileFirstKeepsTheIdAndEveryByte() throws IOException {
+    byte[] disk = TestImages.mixed(5, 65536 * 25 + 7, 65536);
+    Path img = TestImages.write(dir, "d.img", disk);
+    Path pack = dir.resolve("app.vad");
+    PackSummary first = PackWriter.builder().build().write(List.of(ImageSource.of("disk", img)), pack);
+    Profile p = new Profile(List.of(new Profile.Entry(ChunkKey.of(0, 24), 0, 1f, 0),
+        new Profile.Entry(ChunkKey.of(0, 13), 5, 1f, 0)));
+    PackSummary second;
+    try (PackReader r = PackReader.open(pack)) {
+      second = PackWriter.relayout(r, p, pack); // in place: temp file, then rename over it
+    }
+    assertThat(second.id()).isEqualTo(first.id());
+    assertThat(second.storedSize()).isEqualTo(first.storedSize());
+    try (PackReader r = PackReader.open(pack)) {
+      assertThat(r.profile()).contains(p);
+      assertThat(r.manifest().storedOffset(ChunkKey.of(0, 24))).isZero();
+      assertThat(r.manifest().storedOffset(ChunkKey.of(0, 13))).isEqualTo(r.manifest().storedLength(ChunkKey.of(0, 24)));
+      assertThat(read(r, 0)).isEqualTo(disk);
+    }
+  }
+
+  @Test
   void missingImageAndBadOutputAreClearErrorsAndLeaveNothingBehind() throws IOException {
     Path img = TestImages.write(dir, "d.img", new byte[100]);
     PackWriter w = PackWriter.builder().build();

@@ -42,6 +42,11 @@ public abstract class PolicyContractKit {
   /** The policy under test. */
   protected abstract PrefetchPolicyProvider policy();
 
+  /** The policy for a run replaying {@code testTrace}; override for policies that must know it (the oracle). */
+  protected PrefetchPolicyProvider policy(Trace testTrace) {
+    return policy();
+  }
+
   /** Options for the policy (default none). */
   protected PolicyOptions options() {
     return PolicyOptions.EMPTY;
@@ -107,7 +112,7 @@ public abstract class PolicyContractKit {
   }
 
   private Metrics simulate(Manifest m, Profile p, Trace t, LinkModel link, List<Action> actions) {
-    return Simulator.builder().manifest(m).profile(p).trace(t).link(link).policy(policy()).options(options())
+    return Simulator.builder().manifest(m).profile(p).trace(t).link(link).policy(policy(t)).options(options())
         .observer(actions::add).build().run();
   }
 

@@ -1,0 +1,10 @@
+package dev.vad.cli;
+
+/** Entry point of the {@code vad} command. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(VadCommand.newCommandLine().execute(args));
+  }
+}

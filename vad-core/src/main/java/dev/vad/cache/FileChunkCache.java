@@ -1,0 +1,707 @@
+package dev.vad.cache;
+
+import dev.vad.ChunkKey;
+import dev.vad.ImageSpec;
+import dev.vad.Manifest;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ChunkCache} on local files, in {@code root/<appliance id>/}: {@code <image>.img} (sparse, the fetched
+ * bytes), {@code <image>.overlay} (sparse, local writes; created on the first one), {@code journal} (see
+ * {@link Journal}), {@code appliance} and {@code lock} (see {@link CacheDirectory}).
+ *
+ * <p>Durability: {@code put} writes the bytes, then appends PRESENT; {@code write} copies the base bytes into the
+ * overlay (unless it covers the whole chunk), writes, then appends DIRTY. Both are positional writes that survive a
+ * process kill. A checkpoint (at most every second in the background, and on {@link #sync} and {@link #close})
+ * forces the data files, then appends CHECKPOINT and forces the journal. After an unclean shutdown, the chunks made
+ * present after the last checkpoint are re-verified against their digests and dropped if they fail.
+ *
+ * <p>Concurrency: reads and presence checks take no lock (atomic bit sets, positional I/O). Journal appends and the
+ * matching bit flips happen under one small lock; a chunk's first local write holds a striped lock so its
+ * copy-from-base cannot overwrite a concurrent write to the same chunk.
+ */
+final class FileChunkCache implements ChunkCache {
+  private static final Logger log = LoggerFactory.getLogger(FileChunkCache.class);
+  static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+  static final String JOURNAL_FILE = "journal";
+  private static final int DIRTY_STRIPES = 64;
+
+  private final Manifest manifest;
+  private final CacheDirectory dir;
+  private final Image[] images;
+  private final int shift;
+  private final Object[] dirtyStripes = new Object[DIRTY_STRIPES];
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong presentCount = new AtomicLong();
+  private final ReentrantLock checkpointLock = new ReentrantLock();
+
+  private final Object stateLock = new Object();
+  private Journal journal; // appends and the bit flips they record: under stateLock
+  private boolean acceptingRecords = true; // under stateLock
+
+  private long recordsAtCheckpoint; // under checkpointLock
+  /** Set when checkpoints can no longer be trusted (a failed force, a lost DROP); later ones refuse. */
+  private volatile IOException checkpointBlocked;
+  private volatile boolean backgroundFailureLogged;
+  private ScheduledExecutorService checkpointer;
+  private Recovery recovery;
+
+  /** Per image: its files and which chunks are where. */
+  private static final class Image {
+    final int index;
+    final ImageSpec spec;
+    final CacheFile base;
+    final Path overlayPath;
+    volatile CacheFile overlay;
+    /** Base bytes valid: a zero chunk, or fetched. */
+    final AtomicBitSet stored;
+    final AtomicBitSet dirty;
+    /** The base file was just created or had the wrong size: every fetched chunk in it is suspect. */
+    final boolean suspect;
+
+    Image(int index, ImageSpec spec, CacheFile base, Path overlayPath, CacheFile overlay, boolean suspect) {
+      this.index = index;
+      this.spec = spec;
+      this.base = base;
+      this.overlayPath = overlayPath;
+      this.overlay = overlay;
+      this.stored = new AtomicBitSet(spec.chunkCount());
+      this.dirty = new AtomicBitSet(spec.chunkCount());
+      this.suspect = suspect;
+    }
+  }
+
+  /** What opening found, for logs and tests. */
+  record Recovery(boolean unclean, long journalBytesDropped, long reverified, long dropped) { }
+
+  private FileChunkCache(Manifest manifest, CacheDirectory dir, Image[] images) {
+    this.manifest = manifest;
+    this.dir = dir;
+    this.images = images;
+    this.shift = Integer.numberOfTrailingZeros(manifest.chunkSize());
+    for (int i = 0; i < DIRTY_STRIPES; i++) {
+      dirtyStripes[i] = new Object();
+    }
+  }
+
+  static ChunkCache open(Path root, Manifest manifest) throws IOException {
+    return open(root, manifest, CHECKPOINT_INTERVAL);
+  }
+
+  /** As {@link ChunkCache#open}; {@code checkpointInterval} zero means checkpoints only on sync and close. */
+  static FileChunkCache open(Path root, Manifest manifest, Duration checkpointInterval) throws IOException {
+    Objects.requireNonNull(root, "root");
+    Objects.requireNonNull(manifest, "manifest");
+    CacheDirectory dir = CacheDirectory.open(root.resolve(manifest.id().hex()), manifest.id());
+    List<Closeable> opened = new ArrayList<>(List.of(dir));
+    try {
+      Image[] images = openImages(dir.path(), manifest, opened);
+      FileChunkCache cache = new FileChunkCache(manifest, dir, images);
+      Replay replay = cache.new Replay();
+      cache.journal = Journal.open(dir.path().resolve(JOURNAL_FILE), replay);
+      opened.add(cache.journal);
+      cache.recover(replay);
+      cache.startCheckpointer(checkpointInterval);
+      return cache;
+    } catch (IOException | RuntimeException | Error e) {
+      for (Closeable c : opened) {
+        try {
+          c.close();
+        } catch (IOException | RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static Image[] openImages(Path dir, Manifest manifest, List<Closeable> opened) throws IOException {
+    boolean existing = Files.exists(dir.resolve(JOURNAL_FILE));
+    Image[] images = new Image[manifest.images().size()];
+    for (int i = 0; i < images.length; i++) {
+      ImageSpec spec = manifest.image(i);
+      Path basePath = dir.resolve(spec.name() + ".img");
+      boolean suspect = existing && (!Files.exists(basePath) || Files.size(basePath) != spec.size());
+      if (suspect) {
+        log.warn("cache {}: {} is missing or has the wrong size; its chunks will be re-verified", dir, basePath);
+      }
+      CacheFile base = CacheFile.openSized(basePath, spec.size());
+      opened.add(base);
+      Path overlayPath = dir.resolve(spec.name() + ".overlay");
+      CacheFile overlay = null;
+      if (Files.exists(overlayPath)) {
+        if (Files.size(overlayPath) != spec.size()) {
+          log.warn("cache {}: {} has the wrong size; resizing it", dir, overlayPath);
+        }
+        overlay = CacheFile.openSized(overlayPath, spec.size());
+        opened.add(overlay);
+      }
+      images[i] = new Image(i, spec, base, overlayPath, overlay, suspect);
+      for (long c = 0; c < spec.chunkCount(); c++) {
+        if (manifest.isZero(ChunkKey.of(i, c))) {
+          images[i].stored.set(c);
+        }
+      }
+    }
+    CacheFile.forceDirectory(dir);
+    return images;
+  }
+
+  // ------------------------------------------------------------------ opening: replay and recovery
+
+  /** Applies journal records to the bit sets and remembers which PRESENT records no checkpoint covers. */
+  private final class Replay implements Journal.Visitor {
+    /** {record index, packed key} of PRESENT records after the last checkpoint, in order. */
+    final ArrayDeque<long[]> uncovered = new ArrayDeque<>();
+    byte lastType = Journal.HEADER;
+
+    @Override
+    public boolean accept(long index, byte type, long payload) {
+      switch (type) {
+        case Journal.PRESENT, Journal.DROP, Journal.DIRTY -> {
+          Image img = imageOf(payload);
+          long c = payload & ChunkKey.MAX_INDEX;
+          if (img == null || c >= img.spec.chunkCount()
+              || (type != Journal.DIRTY && manifest.isZero(ChunkKey.of(img.index, c)))) {
+            return false;
+          }
+          if (type == Journal.PRESENT) {
+            img.stored.set(c);
+            uncovered.addLast(new long[] {index, payload});
+          } else if (type == Journal.DROP) {
+            img.stored.clear(c);
+          } else {
+            img.dirty.set(c);
+          }
+        }
+        case Journal.CHECKPOINT -> {
+          while (!uncovered.isEmpty() && uncovered.peekFirst()[0] < payload) {
+            uncovered.pollFirst();
+          }
+        }
+        case Journal.CLEAN_CLOSE -> uncovered.clear();
+        default -> {
+          return false;
+        }
+      }
+      lastType = type;
+      return true;
+    }
+
+    private Image imageOf(long packed) {
+      int i = (int) (packed >>> 48);
+      return i < images.length ? images[i] : null;
+    }
+  }
+
+  private void recover(Replay replay) throws IOException {
+    for (Image img : images) {
+      if (img.overlay == null && !img.dirty.isEmpty()) {
+        throw new IOException("cache " + dir.path() + ": the journal records local writes to image '"
+            + img.spec.name() + "' but " + img.overlayPath.getFileName() + " is missing; the local writes are"
+            + " lost. Delete the cache directory to start over");
+      }
+    }
+    // A journal holding only its header (a new cache) has nothing to recover.
+    boolean unclean = replay.lastType != Journal.CLEAN_CLOSE && replay.lastType != Journal.HEADER;
+    BitSet[] toCheck = new BitSet[images.length];
+    boolean suspect = false;
+    for (int i = 0; i < images.length; i++) {
+      toCheck[i] = new BitSet();
+      if (images[i].suspect) {
+        suspect = true;
+        toCheck[i].set(0, (int) images[i].spec.chunkCount());
+      }
+    }
+    for (long[] r : replay.uncovered) {
+      toCheck[(int) (r[1] >>> 48)].set((int) (r[1] & ChunkKey.MAX_INDEX));
+    }
+    long[] checked = unclean || suspect ? reverify(toCheck) : new long[2];
+    long present = 0;
+    for (Image img : images) {
+      present += AtomicBitSet.countUnion(img.stored, img.dirty);
+    }
+    presentCount.set(present);
+    recovery = new Recovery(unclean, journal.droppedBytes(), checked[0], checked[1]);
+    recordsAtCheckpoint = journal.records();
+    if (unclean || suspect) {
+      log.warn("cache {}: {}; re-verified {} chunks, dropped {}", dir.path(),
+          unclean ? "not closed cleanly" : "damaged data files", checked[0], checked[1]);
+      // The previous process may have died with data in the page cache that no checkpoint forced.
+      for (Image img : images) {
+        img.base.markUnforced();
+        if (img.overlay != null) {
+          img.overlay.markUnforced();
+        }
+      }
+      journal.markUnforced();
+      try {
+        checkpoint(true);
+      } catch (IOException e) {
+        log.warn("cache {}: cannot checkpoint after recovery ({}); it will be re-verified on next open",
+            dir.path(), e.toString());
+      }
+    }
+  }
+
+  /** Re-verifies the fetched chunks among {@code toCheck}, dropping the bad ones; returns {verified, dropped}. */
+  private long[] reverify(BitSet[] toCheck) throws IOException {
+    long verified = 0;
+    long dropped = 0;
+    ByteBuffer buf = ByteBuffer.allocate(manifest.chunkSize());
+    for (int i = 0; i < images.length; i++) {
+      for (int c = toCheck[i].nextSetBit(0); c >= 0; c = toCheck[i].nextSetBit(c + 1)) {
+        ChunkKey key = ChunkKey.of(i, c);
+        if (manifest.isZero(key) || !images[i].stored.get(c)) {
+          continue;
+        }
+        verified++;
+        buf.clear().limit(manifest.chunkLength(key));
+        images[i].base.readFully(buf, (long) c << shift);
+        if (!manifest.verify(key, buf.flip())) {
+          dropped++;
+          images[i].stored.clear(c);
+          appendDrop(key);
+        }
+      }
+    }
+    return new long[] {verified, dropped};
+  }
+
+  private void appendDrop(ChunkKey key) {
+    try {
+      synchronized (stateLock) {
+        journal.append(Journal.DROP, key.packed());
+      }
+    } catch (IOException e) {
+      // The PRESENT record stands; a later checkpoint would make it trusted. Refuse checkpoints instead, so the
+      // next open re-verifies (and drops) the chunk again.
+      checkpointBlocked = e;
+      log.warn("cache {}: cannot record that chunk {} failed verification ({}); checkpoints disabled until reopened",
+          dir.path(), key, e.toString());
+    }
+  }
+
+  private void startCheckpointer(Duration interval) {
+    if (interval.isZero() || interval.isNegative()) {
+      return;
+    }
+    String name = "vad-cache-checkpoint-" + manifest.id().shortHex();
+    checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    long ms = Math.max(1, interval.toMillis());
+    checkpointer.scheduleWithFixedDelay(this::backgroundCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** What opening found (for tests and diagnostics). */
+  Recovery recovery() {
+    return recovery;
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  @Override
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  @Override
+  public Path directory() {
+    return dir.path();
+  }
+
+  @Override
+  public boolean isPresent(ChunkKey key) {
+    Image img = imageOf(key);
+    return img.stored.get(key.index()) || img.dirty.get(key.index());
+  }
+
+  @Override
+  public boolean isDirty(ChunkKey key) {
+    return imageOf(key).dirty.get(key.index());
+  }
+
+  @Override
+  public long presentCount() {
+    ensureOpen();
+    return presentCount.get();
+  }
+
+  private Image imageOf(ChunkKey key) {
+    ensureOpen();
+    if (!manifest.contains(key)) {
+      throw new IllegalArgumentException("no chunk " + key + " in appliance " + manifest.id().shortHex());
+    }
+    return images[key.image()];
+  }
+
+  private Image image(int image) {
+    ensureOpen();
+    if (image < 0 || image >= images.length) {
+      throw new IllegalArgumentException("no image " + image + " in appliance " + manifest.id().shortHex()
+          + " (" + images.length + " images)");
+    }
+    return images[image];
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("cache " + dir.path() + " is closed");
+    }
+  }
+
+  // ------------------------------------------------------------------ put
+
+  @Override
+  public void put(ChunkKey key, ByteBuffer verified) throws IOException {
+    Image img = imageOf(key);
+    long c = key.index();
+    int len = img.spec.chunkLength(c);
+    if (verified.remaining() != len) {
+      throw new IllegalArgumentException("chunk " + key + " is " + len + " bytes, got " + verified.remaining());
+    }
+    if (img.stored.get(c)) {
+      verified.position(verified.limit());
+      return;
+    }
+    img.base.writeFully(verified, c << shift);
+    synchronized (stateLock) {
+      checkAcceptingRecords();
+      if (img.stored.get(c)) {
+        return;
+      }
+      journal.append(Journal.PRESENT, key.packed());
+      img.stored.set(c);
+      if (!img.dirty.get(c)) {
+        presentCount.incrementAndGet();
+      }
+    }
+  }
+
+  private void checkAcceptingRecords() {
+    if (!acceptingRecords) {
+      throw new IllegalStateException("cache " + dir.path() + " is closed");
+    }
+  }
+
+  // ------------------------------------------------------------------ read
+
+  @Override
+  public int read(int image, long offset, ByteBuffer dst) throws IOException {
+    Image img = image(image);
+    if (offset < 0) {
+      throw new IllegalArgumentException("negative offset: " + offset);
+    }
+    long size = img.spec.size();
+    if (offset >= size) {
+      return -1;
+    }
+    int len = (int) Math.min(dst.remaining(), size - offset);
+    if (len == 0) {
+      return 0;
+    }
+    long end = offset + len;
+    for (long c = offset >>> shift, last = (end - 1) >>> shift; c <= last; c++) {
+      if (!img.stored.get(c) && !img.dirty.get(c)) {
+        throw new IllegalStateException("chunk " + image + ":" + c + " is not in the cache (read of " + len
+            + " bytes at " + offset + " of image '" + img.spec.name() + "')");
+      }
+    }
+    int limit = dst.limit();
+    try {
+      long pos = offset;
+      while (pos < end) {
+        // One positional read per run of chunks from the same file.
+        boolean dirty = img.dirty.get(pos >>> shift);
+        long runEnd = Math.min(end, ((pos >>> shift) + 1) << shift);
+        while (runEnd < end && img.dirty.get(runEnd >>> shift) == dirty) {
+          runEnd = Math.min(end, runEnd + (1L << shift));
+        }
+        dst.limit(dst.position() + (int) (runEnd - pos));
+        (dirty ? img.overlay : img.base).readFully(dst, pos);
+        pos = runEnd;
+      }
+    } finally {
+      dst.limit(limit);
+    }
+    return len;
+  }
+
+  // ------------------------------------------------------------------ write
+
+  @Override
+  public void write(int image, long offset, ByteBuffer src) throws IOException {
+    Image img = image(image);
+    int len = src.remaining();
+    long size = img.spec.size();
+    if (offset < 0 || offset > size - len) {
+      throw new IllegalArgumentException("write of " + len + " bytes at " + offset + " runs outside image '"
+          + img.spec.name() + "' (" + size + " bytes)");
+    }
+    if (len == 0) {
+      return;
+    }
+    long end = offset + len;
+    requirePresentIfPartial(img, offset >>> shift, offset, end);
+    requirePresentIfPartial(img, (end - 1) >>> shift, offset, end);
+    CacheFile overlay = overlay(img);
+    int limit = src.limit();
+    try {
+      long pos = offset;
+      while (pos < end) {
+        long c = pos >>> shift;
+        long segEnd = Math.min(end, chunkEnd(img, c));
+        src.limit(src.position() + (int) (segEnd - pos));
+        if (img.dirty.get(c)) {
+          overlay.writeFully(src, pos);
+        } else {
+          writeClean(img, overlay, c, pos, segEnd, src);
+        }
+        pos = segEnd;
+      }
+    } finally {
+      src.limit(limit);
+    }
+  }
+
+  private long chunkEnd(Image img, long c) {
+    return Math.min(img.spec.size(), (c + 1) << shift);
+  }
+
+  private void requirePresentIfPartial(Image img, long c, long start, long end) {
+    boolean whole = start <= c << shift && end >= chunkEnd(img, c);
+    if (!whole && !img.stored.get(c) && !img.dirty.get(c)) {
+      throw new IllegalStateException("chunk " + img.index + ":" + c + " is not in the cache; fetch it before"
+          + " writing part of it (write of " + (end - start) + " bytes at " + start + ")");
+    }
+  }
+
+  /** The first write to chunk {@code c}: fill the overlay from the base, write, then record the chunk dirty. */
+  private void writeClean(Image img, CacheFile overlay, long c, long pos, long segEnd, ByteBuffer src)
+      throws IOException {
+    synchronized (dirtyStripes[(int) (c & (DIRTY_STRIPES - 1))]) {
+      if (!img.dirty.get(c)) {
+        long start = c << shift;
+        long end = chunkEnd(img, c);
+        if (pos > start || segEnd < end) {
+          ByteBuffer copy = ByteBuffer.allocate((int) (end - start));
+          img.base.readFully(copy, start);
+          overlay.writeFully(copy.flip(), start);
+        }
+        overlay.writeFully(src, pos);
+        synchronized (stateLock) {
+          checkAcceptingRecords();
+          journal.append(Journal.DIRTY, ChunkKey.of(img.index, c).packed());
+          if (!img.stored.get(c)) {
+            presentCount.incrementAndGet();
+          }
+          img.dirty.set(c);
+        }
+        return;
+      }
+    }
+    overlay.writeFully(src, pos);
+  }
+
+  private CacheFile overlay(Image img) throws IOException {
+    CacheFile ov = img.overlay;
+    if (ov != null) {
+      return ov;
+    }
+    synchronized (img) {
+      if (img.overlay == null) {
+        CacheFile created = CacheFile.openSized(img.overlayPath, img.spec.size());
+        try {
+          created.force();
+        } catch (IOException e) {
+          created.close();
+          throw e;
+        }
+        CacheFile.forceDirectory(dir.path());
+        img.overlay = created;
+        if (closed.get()) {
+          created.close(); // close() may have missed it
+          ensureOpen();
+        }
+      }
+      return img.overlay;
+    }
+  }
+
+  // ------------------------------------------------------------------ durability
+
+  @Override
+  public void sync() throws IOException {
+    ensureOpen();
+    checkpoint(false);
+  }
+
+  /**
+   * Forces the data files, then appends a CHECKPOINT covering the records appended before the force began and
+   * forces the journal. Skipped if nothing changed since the last one, unless {@code always}.
+   */
+  private void checkpoint(boolean always) throws IOException {
+    checkpointLock.lock();
+    try {
+      IOException blocked = checkpointBlocked;
+      if (blocked != null) {
+        throw new IOException("cache " + dir.path() + ": cannot make writes durable after an earlier failure ("
+            + blocked.getMessage() + "); cached chunks stay usable and are re-verified when the cache is reopened",
+            blocked);
+      }
+      long covered;
+      synchronized (stateLock) {
+        covered = journal.records();
+      }
+      boolean forced = false;
+      try {
+        for (Image img : images) {
+          forced |= img.base.force();
+          CacheFile ov = img.overlay;
+          if (ov != null) {
+            forced |= ov.force();
+          }
+        }
+      } catch (IOException e) {
+        // After a failed fsync the kernel may have dropped the dirty pages: no later checkpoint can vouch for them.
+        checkpointBlocked = e;
+        throw e;
+      }
+      if (!always && !forced && covered == recordsAtCheckpoint) {
+        return;
+      }
+      long after;
+      synchronized (stateLock) {
+        journal.append(Journal.CHECKPOINT, covered);
+        after = journal.records();
+      }
+      try {
+        journal.force();
+      } catch (IOException e) {
+        checkpointBlocked = e;
+        throw e;
+      }
+      recordsAtCheckpoint = after;
+    } finally {
+      checkpointLock.unlock();
+    }
+  }
+
+  private void backgroundCheckpoint() {
+    try {
+      checkpoint(false);
+      backgroundFailureLogged = false;
+    } catch (IOException | RuntimeException e) {
+      if (!backgroundFailureLogged) {
+        backgroundFailureLogged = true;
+        log.warn("cache {}: background checkpoint failed: {}", dir.path(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    IOException failure = null;
+    stopCheckpointer();
+    synchronized (stateLock) {
+      acceptingRecords = false;
+    }
+    try {
+      checkpoint(false);
+      synchronized (stateLock) {
+        journal.append(Journal.CLEAN_CLOSE, 0);
+      }
+      journal.force();
+    } catch (IOException e) {
+      failure = e;
+    }
+    failure = closeFiles(failure);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Test hook: stops as if the process died (no checkpoint, no CLEAN_CLOSE); data already written stays. */
+  void crashForTest() throws IOException {
+    if (closed.compareAndSet(false, true)) {
+      stopCheckpointer();
+      synchronized (stateLock) {
+        acceptingRecords = false;
+      }
+      IOException failure = closeFiles(null);
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  private void stopCheckpointer() {
+    if (checkpointer == null) {
+      return;
+    }
+    checkpointer.shutdown();
+    try {
+      if (!checkpointer.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("cache {}: background checkpoint still running at close", dir.path());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private IOException closeFiles(IOException failure) {
+    List<Closeable> files = new ArrayList<>();
+    for (Image img : images) {
+      files.add(img.base);
+      synchronized (img) {
+        if (img.overlay != null) {
+          files.add(img.overlay);
+        }
+      }
+    }
+    files.add(journal);
+    files.add(dir);
+    IOException result = failure;
+    for (Closeable f : files) {
+      try {
+        f.close();
+      } catch (IOException e) {
+        if (result == null) {
+          result = e;
+        } else {
+          result.addSuppressed(e);
+        }
+      }
+    }
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return "FileChunkCache[" + dir.path() + "]";
+  }
+}

@@ -1,0 +1,609 @@
+package dev.vad.stream;
+
+import dev.vad.ApplianceId;
+import dev.vad.ChunkKey;
+import dev.vad.ImageSpec;
+import dev.vad.Manifest;
+import dev.vad.Metrics;
+import dev.vad.cache.ChunkCache;
+import dev.vad.policy.LinkEstimate;
+import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.sched.Action;
+import dev.vad.sched.Scheduler;
+import dev.vad.sched.SchedulerStats;
+import dev.vad.store.ChunkDecoder;
+import dev.vad.store.ChunkVerificationException;
+import dev.vad.trace.TraceRecorder;
+import dev.vad.transport.ChunkSource;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live driver of a {@link Scheduler}: readers and the network feed it events under one lock; its actions go to
+ * the {@link ChunkSource}; arriving bytes are decoded and verified on a small pool, stored in the cache, and only
+ * then released to readers.
+ */
+final class DefaultStreamingAppliance implements StreamingAppliance {
+  private static final Logger log = LoggerFactory.getLogger(DefaultStreamingAppliance.class);
+  private static final long TICK_MILLIS = 100;
+  private static final long MAX_BACKOFF_NANOS = 2_000_000_000L;
+
+  private final Manifest manifest;
+  private final ChunkSource source;
+  private final ChunkCache cache;
+  private final Scheduler scheduler;
+  private final Object lock = new Object();
+  private final long openedAt;
+  private final Duration readTimeout;
+  private final TraceRecorder recorder;
+  private final Map<ChunkKey, List<ChunkKey>> duplicatesOf;
+  private final Map<ChunkKey, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+  private final Map<ChunkKey, Integer> attempts = new ConcurrentHashMap<>();
+  private final Map<ChunkKey, IOException> lastFailure = new ConcurrentHashMap<>();
+  private final AtomicLongArray[] accessed;
+  private final List<StreamingImage> images;
+  private final ExecutorService decoders;
+  private final ScheduledExecutorService timer;
+  private final CountDownLatch ready = new CountDownLatch(1);
+  private final CountDownLatch complete = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final String policyName;
+
+  private volatile long readyAt = -1;
+  private final AtomicLong stallCount = new AtomicLong();
+  private final AtomicLong stallNanos = new AtomicLong();
+  private final AtomicLong corruptChunks = new AtomicLong();
+
+  private DefaultStreamingAppliance(StreamingAppliance.Builder b, ChunkSource source, ChunkCache cache) {
+    this.manifest = source.manifest();
+    this.source = source;
+    this.cache = cache;
+    this.readTimeout = b.readTimeout;
+    this.recorder = b.recorder;
+    this.openedAt = System.nanoTime();
+    PrefetchPolicyProvider provider = b.policy != null ? b.policy : PrefetchPolicyProvider.demand();
+    this.policyName = provider.name();
+    this.duplicatesOf = duplicates(manifest);
+    this.accessed = new AtomicLongArray[manifest.images().size()];
+    List<StreamingImage> imgs = new ArrayList<>();
+    for (int i = 0; i < accessed.length; i++) {
+      accessed[i] = new AtomicLongArray((int) ((manifest.chunkCount(i) + 63) / 64));
+      imgs.add(new Image(i, manifest.image(i)));
+    }
+    this.images = Collections.unmodifiableList(imgs);
+    this.decoders = Executors.newFixedThreadPool(b.decodeThreads, daemon("vad-decode"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("vad-timer"));
+    synchronized (lock) {
+      this.scheduler = new Scheduler(manifest, source.profile().orElse(null), provider, b.policyOptions,
+          b.schedulerConfig, this::cachedWithDuplicates, now());
+    }
+  }
+
+  static StreamingAppliance open(StreamingAppliance.Builder b, ChunkSource source) throws IOException {
+    ChunkCache cache = ChunkCache.open(b.cacheRoot, source.manifest());
+    DefaultStreamingAppliance app;
+    try {
+      app = new DefaultStreamingAppliance(b, source, cache);
+    } catch (RuntimeException e) {
+      cache.close();
+      throw e;
+    }
+    app.start();
+    return app;
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static Map<ChunkKey, List<ChunkKey>> duplicates(Manifest m) {
+    Map<ChunkKey, List<ChunkKey>> out = new HashMap<>();
+    if (m.duplicateChunks() == 0) {
+      return out;
+    }
+    for (int i = 0; i < m.images().size(); i++) {
+      for (long c = 0; c < m.chunkCount(i); c++) {
+        ChunkKey k = ChunkKey.of(i, c);
+        if (!m.isZero(k)) {
+          ChunkKey owner = m.storageKey(k);
+          if (!owner.equals(k)) {
+            out.computeIfAbsent(owner, x -> new ArrayList<>()).add(k);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** An owner counts as cached only if every chunk sharing its bytes is (a crash may fall between their puts). */
+  private boolean cachedWithDuplicates(ChunkKey owner) {
+    if (!cache.isPresent(owner)) {
+      return false;
+    }
+    for (ChunkKey d : duplicatesOf.getOrDefault(owner, List.of())) {
+      if (!cache.isPresent(d)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long now() {
+    return System.nanoTime();
+  }
+
+  private void start() {
+    source.start(new ChunkSource.Listener() {
+      @Override
+      public void onChunk(ChunkKey key, ByteBuffer stored) {
+        try {
+          decoders.execute(() -> receive(key, stored));
+        } catch (RejectedExecutionException e) {
+          // closed meanwhile
+        }
+      }
+
+      @Override
+      public void onFailure(ChunkKey key, IOException cause) {
+        fetchFailed(key, cause);
+      }
+
+      @Override
+      public void onRttSample(long rttNanos) {
+        List<Action> out;
+        synchronized (lock) {
+          scheduler.rttSample(rttNanos, now());
+          out = drain();
+        }
+        execute(out);
+      }
+    });
+    timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    List<Action> out;
+    synchronized (lock) {
+      out = drain();
+    }
+    execute(out);
+    checkComplete();
+  }
+
+  private void tick() {
+    if (closed.get()) {
+      return;
+    }
+    List<Action> out;
+    synchronized (lock) {
+      scheduler.advance(now());
+      out = drain();
+    }
+    execute(out);
+  }
+
+  /** Must hold the lock. */
+  private List<Action> drain() {
+    List<Action> out = new ArrayList<>(4);
+    scheduler.drain(out::add);
+    return out;
+  }
+
+  /** Runs actions outside the lock (a source may call back synchronously). */
+  private void execute(List<Action> actions) {
+    if (closed.get()) {
+      return;
+    }
+    for (Action a : actions) {
+      try {
+        if (a instanceof Action.Request r) {
+          source.request(r.key(), r.priority());
+        } else if (a instanceof Action.Cancel c) {
+          source.cancel(c.key());
+        } else if (a instanceof Action.Ready) {
+          if (readyAt < 0) {
+            readyAt = now();
+            if (recorder != null) {
+              recorder.start(readyAt, manifest.id());
+            }
+            log.debug("{}: ready after {} ms", manifest.id().shortHex(), (readyAt - openedAt) / 1_000_000);
+          }
+          ready.countDown();
+        }
+      } catch (IllegalStateException e) {
+        if (!closed.get()) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void receive(ChunkKey owner, ByteBuffer stored) {
+    if (closed.get()) {
+      return;
+    }
+    ByteBuffer plain = ByteBuffer.allocate(manifest.chunkLength(owner));
+    try {
+      ChunkDecoder.decode(manifest, owner, stored, plain);
+    } catch (ChunkVerificationException e) {
+      corruptChunks.incrementAndGet();
+      log.warn("{}: {} from {}; fetching it again", manifest.id().shortHex(), e.getMessage(), source.describe());
+      fetchFailed(owner, e);
+      return;
+    } catch (RuntimeException e) {
+      fetchFailed(owner, new IOException("chunk " + owner + " could not be decoded: " + e, e));
+      return;
+    }
+    plain.flip();
+    try {
+      cache.put(owner, plain.duplicate());
+      for (ChunkKey d : duplicatesOf.getOrDefault(owner, List.of())) {
+        cache.put(d, plain.duplicate());
+      }
+    } catch (IOException e) {
+      failWaiters(owner, e);
+      log.error("{}: cannot store chunk {}: {}", manifest.id().shortHex(), owner, e.getMessage());
+      return;
+    } catch (IllegalStateException e) {
+      return; // cache closed under us
+    }
+    attempts.remove(owner);
+    lastFailure.remove(owner);
+    List<Action> out;
+    synchronized (lock) {
+      scheduler.arrived(owner, now());
+      out = drain();
+    }
+    CompletableFuture<Void> w = waiters.remove(owner);
+    if (w != null) {
+      w.complete(null);
+    }
+    execute(out);
+    checkComplete();
+  }
+
+  private void checkComplete() {
+    boolean done;
+    synchronized (lock) {
+      done = scheduler.isComplete();
+    }
+    if (done) {
+      complete.countDown();
+    }
+  }
+
+  /** A fetch failed or delivered bad bytes: ask again after a backoff; readers wait until their timeout. */
+  private void fetchFailed(ChunkKey owner, IOException cause) {
+    if (closed.get()) {
+      return;
+    }
+    lastFailure.put(owner, cause);
+    int n = attempts.merge(owner, 1, Integer::sum);
+    long backoff = Math.min(MAX_BACKOFF_NANOS, 25_000_000L << Math.min(n - 1, 10));
+    log.debug("{}: chunk {} failed (attempt {}): {}; retry in {} ms", manifest.id().shortHex(), owner, n,
+        cause.getMessage(), backoff / 1_000_000);
+    try {
+      timer.schedule(() -> {
+        List<Action> out;
+        synchronized (lock) {
+          scheduler.failed(owner, now());
+          out = drain();
+        }
+        execute(out);
+      }, backoff, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
+  }
+
+  private void failWaiters(ChunkKey owner, IOException e) {
+    CompletableFuture<Void> w = waiters.remove(owner);
+    if (w != null) {
+      w.completeExceptionally(e);
+    }
+  }
+
+  private boolean firstAccess(int image, long chunk) {
+    AtomicLongArray bits = accessed[image];
+    int word = (int) (chunk >>> 6);
+    long mask = 1L << (chunk & 63);
+    while (true) {
+      long v = bits.get(word);
+      if ((v & mask) != 0) {
+        return false;
+      }
+      if (bits.compareAndSet(word, v, v | mask)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Makes chunk {@code c} of {@code image} readable: returns at once if it is here, else requests it (demand) and
+   * waits.
+   */
+  private void ensure(int image, long c) throws IOException {
+    ChunkKey key = ChunkKey.of(image, c);
+    boolean first = firstAccess(image, c);
+    if (!first && cache.isPresent(key)) {
+      return;
+    }
+    CompletableFuture<Void> wait = null;
+    List<Action> out;
+    synchronized (lock) {
+      if (!scheduler.access(key, now())) {
+        ChunkKey owner = scheduler.ownerOf(key);
+        wait = waiters.computeIfAbsent(owner, k -> new CompletableFuture<>());
+      }
+      out = drain();
+    }
+    execute(out);
+    if (wait == null) {
+      return;
+    }
+    long t0 = now();
+    try {
+      wait.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for chunk " + key);
+    } catch (TimeoutException e) {
+      ChunkKey owner = scheduler.ownerOf(key);
+      IOException last = lastFailure.get(owner);
+      throw new IOException("timed out after " + readTimeout.toMillis() + " ms waiting for chunk " + key + " of '"
+          + manifest.image(image).name() + "' from " + source.describe()
+          + (last == null ? "" : " (last error: " + last.getMessage() + ")"), last);
+    } catch (ExecutionException e) {
+      Throwable c2 = e.getCause();
+      throw c2 instanceof IOException io ? new IOException(io.getMessage(), io)
+          : new IOException("chunk " + key + " failed: " + c2, c2);
+    } finally {
+      if (readyAt >= 0) {
+        stallCount.incrementAndGet();
+        stallNanos.addAndGet(now() - Math.max(t0, readyAt));
+      }
+    }
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed.get()) {
+      throw new IOException("appliance " + manifest.id().shortHex() + " is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  @Override
+  public ApplianceId id() {
+    return manifest.id();
+  }
+
+  @Override
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  @Override
+  public void awaitReady() throws IOException, InterruptedException {
+    while (!awaitReady(Duration.ofSeconds(1))) {
+      ensureOpen();
+    }
+  }
+
+  @Override
+  public boolean awaitReady(Duration timeout) throws IOException, InterruptedException {
+    ensureOpen();
+    return ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public boolean isReady() {
+    return ready.getCount() == 0;
+  }
+
+  @Override
+  public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
+    ensureOpen();
+    return complete.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public boolean isComplete() {
+    return complete.getCount() == 0;
+  }
+
+  @Override
+  public long presentChunks() {
+    return cache.presentCount();
+  }
+
+  @Override
+  public long totalChunks() {
+    return manifest.chunkCount();
+  }
+
+  @Override
+  public StreamingImage image(String name) {
+    return images.get(manifest.imageIndex(name));
+  }
+
+  @Override
+  public List<StreamingImage> images() {
+    return images;
+  }
+
+  @Override
+  public String source() {
+    return source.describe();
+  }
+
+  @Override
+  public Metrics metrics() {
+    SchedulerStats s;
+    LinkEstimate link;
+    long t = now();
+    synchronized (lock) {
+      s = scheduler.stats();
+      link = scheduler.linkEstimate();
+    }
+    long elapsed = t - openedAt;
+    long fetchTime = s.completeNanos() >= 0 ? s.completeNanos() : elapsed;
+    double util = fetchTime <= 0 ? 0 : Math.min(1.0, s.bytesFetched() / (link.bytesPerSecond() * fetchTime / 1e9));
+    long wait = readyAt < 0 ? -1 : readyAt - openedAt;
+    return new Metrics(policyName, wait, stallCount.get(), stallNanos.get(), elapsed, s.completeNanos(),
+        s.demandMisses(), s.prefetchHits(), s.hits(), s.chunksFetched(), s.bytesFetched(), s.bytesWasted(),
+        corruptChunks.get(), util);
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    IOException failure = null;
+    timer.shutdownNow();
+    decoders.shutdown();
+    try {
+      source.close();
+    } catch (IOException e) {
+      failure = e;
+    }
+    try {
+      if (!decoders.awaitTermination(5, TimeUnit.SECONDS)) {
+        decoders.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    IOException closedError = new IOException("appliance " + manifest.id().shortHex() + " closed");
+    waiters.values().forEach(w -> w.completeExceptionally(closedError));
+    waiters.clear();
+    try {
+      cache.close();
+    } catch (IOException e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** One image's view. */
+  private final class Image implements StreamingImage {
+    private final int index;
+    private final ImageSpec spec;
+
+    Image(int index, ImageSpec spec) {
+      this.index = index;
+      this.spec = spec;
+    }
+
+    @Override
+    public String name() {
+      return spec.name();
+    }
+
+    @Override
+    public long size() {
+      return spec.size();
+    }
+
+    @Override
+    public int read(long offset, ByteBuffer dst) throws IOException {
+      ensureOpen();
+      if (offset < 0) {
+        throw new IllegalArgumentException("negative offset: " + offset);
+      }
+      if (offset >= spec.size()) {
+        return -1;
+      }
+      int len = (int) Math.min(dst.remaining(), spec.size() - offset);
+      if (len == 0) {
+        return 0;
+      }
+      if (recorder != null) {
+        recorder.record(now(), spec.name(), false, offset, len);
+      }
+      long first = offset / spec.chunkSize();
+      long last = (offset + len - 1) / spec.chunkSize();
+      for (long c = first; c <= last; c++) {
+        ensure(index, c);
+      }
+      ByteBuffer view = dst.duplicate();
+      view.limit(view.position() + len);
+      int n = cache.read(index, offset, view);
+      dst.position(dst.position() + n);
+      return n;
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+      ensureOpen();
+      int len = src.remaining();
+      if (offset < 0 || offset + len > spec.size()) {
+        throw new IOException("write of " + len + " bytes at " + offset + " goes past the end of image '"
+            + spec.name() + "' (" + spec.size() + " bytes)");
+      }
+      if (len == 0) {
+        return;
+      }
+      if (recorder != null) {
+        recorder.record(now(), spec.name(), true, offset, len);
+      }
+      long first = offset / spec.chunkSize();
+      long last = (offset + len - 1) / spec.chunkSize();
+      for (long c = first; c <= last; c++) {
+        long cStart = c * spec.chunkSize();
+        long cEnd = cStart + spec.chunkLength(c);
+        boolean whole = offset <= cStart && offset + len >= cEnd;
+        if (!whole) {
+          ensure(index, c);
+        } else {
+          firstAccess(index, c);
+        }
+      }
+      cache.write(index, offset, src);
+    }
+
+    @Override
+    public void sync() throws IOException {
+      ensureOpen();
+      cache.sync();
+    }
+
+    @Override
+    public String toString() {
+      return spec.name();
+    }
+  }
+}

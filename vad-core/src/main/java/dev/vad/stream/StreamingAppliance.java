@@ -1,0 +1,184 @@
+package dev.vad.stream;
+
+import dev.vad.ApplianceId;
+import dev.vad.Manifest;
+import dev.vad.Metrics;
+import dev.vad.policy.PolicyOptions;
+import dev.vad.policy.Policies;
+import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.sched.SchedulerConfig;
+import dev.vad.trace.TraceRecorder;
+import dev.vad.transport.ChunkSource;
+import dev.vad.transport.TransportOptions;
+import dev.vad.transport.Transports;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An appliance whose images are readable while they stream in: the working set first, in the policy's order;
+ * misses fetched on demand ahead of everything else; the rest in the background. Chunks land in a crash-safe local
+ * cache, so reopening resumes where it stopped.
+ *
+ * <pre>{@code
+ * try (StreamingAppliance app = StreamingAppliance.builder()
+ *     .uri(URI.create("vad+tcp://server:7420/" + id)).cache(Path.of("/var/cache/vad"))
+ *     .policy("trace").open()) {
+ *   app.awaitReady();                      // the policy's startup rule
+ *   StreamingImage disk = app.image("disk");
+ *   disk.read(0, ByteBuffer.allocate(4096)); // blocks only if that chunk is not here yet
+ * }
+ * }</pre>
+ * Thread-safe for any number of concurrent readers.
+ */
+public interface StreamingAppliance extends Closeable {
+
+  static Builder builder() {
+    return new Builder();
+  }
+
+  ApplianceId id();
+
+  Manifest manifest();
+
+  /** Blocks until the policy says the VM can start (the initial wait). */
+  void awaitReady() throws IOException, InterruptedException;
+
+  /** Like {@link #awaitReady()} with a limit; returns false on timeout. */
+  boolean awaitReady(Duration timeout) throws IOException, InterruptedException;
+
+  boolean isReady();
+
+  /** Blocks until every chunk is here (or {@code timeout} passes; then false). */
+  boolean awaitComplete(Duration timeout) throws IOException, InterruptedException;
+
+  boolean isComplete();
+
+  /** Chunks here (fetched, cached or zero) and the total. */
+  long presentChunks();
+
+  long totalChunks();
+
+  /** The image called {@code name}. */
+  StreamingImage image(String name);
+
+  List<StreamingImage> images();
+
+  /** Live metrics (a snapshot). */
+  Metrics metrics();
+
+  /** Where the data comes from, for logs. */
+  String source();
+
+  /** Stops streaming, fails blocked readers, syncs and closes the cache and the source. Idempotent. */
+  @Override
+  void close() throws IOException;
+
+  /** Configuration. A source (or URI) and a cache directory are required. */
+  final class Builder {
+    ChunkSource source;
+    URI uri;
+    TransportOptions transportOptions = TransportOptions.DEFAULTS;
+    Path cacheRoot;
+    PrefetchPolicyProvider policy;
+    PolicyOptions policyOptions = PolicyOptions.EMPTY;
+    SchedulerConfig schedulerConfig = SchedulerConfig.DEFAULTS;
+    Duration readTimeout = Duration.ofSeconds(60);
+    TraceRecorder recorder;
+    int decodeThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    private Builder() {}
+
+    /** Stream from this source (explicit wiring); it is closed with the appliance. */
+    public Builder source(ChunkSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /** Stream from a URI; the transport is chosen by its scheme. */
+    public Builder uri(URI uri) {
+      this.uri = Objects.requireNonNull(uri, "uri");
+      return this;
+    }
+
+    public Builder transportOptions(TransportOptions options) {
+      this.transportOptions = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Root of the local cache; the appliance's files go in a subdirectory named by its id. */
+    public Builder cache(Path root) {
+      this.cacheRoot = Objects.requireNonNull(root, "root");
+      return this;
+    }
+
+    public Builder policy(PrefetchPolicyProvider policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** A policy by registry name; unknown names fail listing the available ones. */
+    public Builder policy(String name) {
+      this.policy = Policies.forName(name);
+      return this;
+    }
+
+    public Builder policyOptions(PolicyOptions options) {
+      this.policyOptions = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    public Builder schedulerConfig(SchedulerConfig config) {
+      this.schedulerConfig = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /** How long a read may block on one missing chunk before it fails (default 60 s). */
+    public Builder readTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("read timeout must be positive: " + timeout);
+      }
+      this.readTimeout = timeout;
+      return this;
+    }
+
+    /** Records every read and write (image, offset, length, time since start) into this recorder. */
+    public Builder recorder(TraceRecorder recorder) {
+      this.recorder = Objects.requireNonNull(recorder, "recorder");
+      return this;
+    }
+
+    public Builder decodeThreads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("decode threads must be >= 1: " + n);
+      }
+      this.decodeThreads = n;
+      return this;
+    }
+
+    /** Connects (if given a URI), opens the cache and starts streaming. */
+    public StreamingAppliance open() throws IOException {
+      if (cacheRoot == null) {
+        throw new IllegalStateException("a cache directory is required: builder.cache(path)");
+      }
+      if ((source == null) == (uri == null)) {
+        throw new IllegalStateException("exactly one of source(...) and uri(...) is required");
+      }
+      ChunkSource s = source != null ? source : Transports.open(uri, transportOptions);
+      try {
+        return DefaultStreamingAppliance.open(this, s);
+      } catch (IOException | RuntimeException e) {
+        try {
+          s.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
+    }
+  }
+}

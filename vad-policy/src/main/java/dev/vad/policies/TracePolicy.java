@@ -1,0 +1,168 @@
+package dev.vad.policies;
+
+import dev.vad.ChunkKey;
+import dev.vad.Manifest;
+import dev.vad.Profile;
+import dev.vad.policy.PolicyContext;
+import dev.vad.policy.PrefetchPolicy;
+import dev.vad.policy.PrefetchPolicyProvider;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The trace-driven policy (Abe &amp; Satyanarayanan; vTube): prefetch the profile's working set first, in order of
+ * expected first access; let the VM start as soon as the rest of the working set can keep up; on a miss, find where
+ * in the profile the VM is and move what follows to the front; after the profile, stream the remainder in image
+ * order.
+ *
+ * <p>Startup rule: for the missing profile chunks in prefetch order with cumulative stored bytes S_i and expected
+ * first access t_i, at usable bandwidth B the expected stall if the VM started now is max_i(S_i / B − t_i); the VM
+ * starts when that is at most the stall budget. B is the live estimate times a safety margin, so the plan is
+ * revised as the estimate moves.
+ *
+ * <p>Options: {@code stall-budget} (duration, default 0), {@code margin} (share of the estimated bandwidth to plan
+ * with, default 0.9), {@code min-share} (ignore profile chunks seen in fewer traces, default 0),
+ * {@code miss-readahead} (chunks to prefetch after a miss outside the profile, default 2).
+ */
+public final class TracePolicy implements PrefetchPolicy {
+  private final PolicyContext ctx;
+  private final Manifest manifest;
+  private final List<ChunkKey> order = new ArrayList<>();
+  private final List<Long> times = new ArrayList<>();
+  private final Map<ChunkKey, Integer> position = new HashMap<>();
+  private final List<ChunkKey> remainder;
+  private final ArrayDeque<ChunkKey> urgent = new ArrayDeque<>();
+  private final ArrayDeque<Integer> deferred = new ArrayDeque<>();
+  private final long stallBudgetNanos;
+  private final double margin;
+  private final int missReadahead;
+  private int cursor;
+  private int remainderCursor;
+
+  TracePolicy(PolicyContext ctx, Profile profile, double defaultMargin) {
+    this.ctx = ctx;
+    this.manifest = ctx.manifest();
+    this.stallBudgetNanos = ctx.options().getDurationNanos("stall-budget", 0);
+    this.margin = ctx.options().getDouble("margin", defaultMargin);
+    if (!(margin > 0 && margin <= 1)) {
+      throw new IllegalArgumentException("margin must be in (0, 1]: " + margin);
+    }
+    double minShare = ctx.options().getDouble("min-share", 0);
+    this.missReadahead = (int) ctx.options().getLong("miss-readahead", 2);
+    Set<ChunkKey> seen = new HashSet<>();
+    for (Profile.Entry e : profile.entries()) {
+      if (e.probability() + 1e-6 < minShare || !manifest.contains(e.key()) || manifest.isZero(e.key())) {
+        continue;
+      }
+      ChunkKey owner = manifest.storageKey(e.key());
+      if (seen.add(owner)) {
+        position.put(owner, order.size());
+        order.add(owner);
+        times.add(e.firstAccessMicros());
+      }
+    }
+    this.remainder = manifest.storedKeys();
+  }
+
+  private boolean wanted(ChunkKey k) {
+    return !ctx.isPresent(k) && !ctx.isInFlight(k);
+  }
+
+  @Override
+  public ChunkKey next() {
+    ChunkKey k;
+    while ((k = urgent.poll()) != null) {
+      if (wanted(k)) {
+        return k;
+      }
+    }
+    while (cursor < order.size()) {
+      k = order.get(cursor++);
+      if (wanted(k)) {
+        return k;
+      }
+    }
+    Integer d;
+    while ((d = deferred.poll()) != null) {
+      k = order.get(d);
+      if (wanted(k)) {
+        return k;
+      }
+    }
+    while (remainderCursor < remainder.size()) {
+      k = remainder.get(remainderCursor++);
+      if (wanted(k)) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public boolean isReady() {
+    double bandwidth = ctx.link().bytesPerSecond() * margin;
+    double cumulative = 0;
+    double worst = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < order.size(); i++) {
+      ChunkKey k = order.get(i);
+      if (ctx.isPresent(k)) {
+        continue;
+      }
+      cumulative += manifest.storedLength(k);
+      worst = Math.max(worst, cumulative / bandwidth - times.get(i) / 1e6);
+    }
+    return worst * 1e9 <= stallBudgetNanos;
+  }
+
+  @Override
+  public void onAccess(ChunkKey key, boolean hit) {
+    if (hit || manifest.isZero(key)) {
+      return;
+    }
+    ChunkKey owner = manifest.storageKey(key);
+    Integer p = position.get(owner);
+    if (p == null) {
+      // outside the working set: a little read-ahead around the miss
+      long count = manifest.chunkCount(key.image());
+      for (long c = key.index() + 1; c <= key.index() + missReadahead && c < count; c++) {
+        ChunkKey k = ChunkKey.of(key.image(), c);
+        if (!manifest.isZero(k)) {
+          urgent.add(manifest.storageKey(k));
+        }
+      }
+      return;
+    }
+    if (p >= cursor) {
+      // the VM is ahead of the prefetcher: re-anchor there; what it skipped goes to the back of the working set
+      for (int i = cursor; i < p; i++) {
+        if (!ctx.isPresent(order.get(i))) {
+          deferred.add(i);
+        }
+      }
+      cursor = p + 1;
+    }
+  }
+
+  /** ServiceLoader entry. */
+  public static final class Provider implements PrefetchPolicyProvider {
+    @Override
+    public String name() {
+      return "trace";
+    }
+
+    @Override
+    public String description() {
+      return "profile order, start when the rest can keep up, re-anchor on misses, then the remainder";
+    }
+
+    @Override
+    public PrefetchPolicy create(PolicyContext context) {
+      return new TracePolicy(context, context.profile(), 0.9);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package dev.vad.policies;
+
+import dev.vad.policy.Policies;
+import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.testkit.PolicyContractKit;
+
+class ReadaheadPolicyContractTest extends PolicyContractKit {
+  @Override
+  protected PrefetchPolicyProvider policy() {
+    return Policies.forName("readahead");
+  }
+}
