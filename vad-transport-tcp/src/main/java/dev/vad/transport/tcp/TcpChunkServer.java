@@ -20,6 +20,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -122,6 +123,17 @@ public final class TcpChunkServer implements Closeable {
                   .addLast("session", new ServerSession(appliances, limits, connections));
             }
           });
+      if (config.sendBufferBytes > 0) {
+        b.childOption(ChannelOption.SO_SNDBUF, config.sendBufferBytes);
+      }
+      if (config.notSentLowWatermark > 0) {
+        if (io.name().equals("epoll")) {
+          b.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) config.notSentLowWatermark);
+        } else {
+          log.debug("TCP_NOTSENT_LOWAT needs the epoll transport; with {} the kernel send buffer is not capped",
+              io.name());
+        }
+      }
       var bind = b.bind(config.listen).awaitUninterruptibly();
       if (!bind.isSuccess()) {
         throw new IOException("cannot listen on " + config.listen + ": " + bind.cause(), bind.cause());
@@ -293,6 +305,8 @@ public final class TcpChunkServer implements Closeable {
     private int maxQueuedErrors = 4096;
     private boolean zeroCopy = true;
     private Duration shutdownTimeout = Duration.ofSeconds(2);
+    private int sendBufferBytes;
+    private int notSentLowWatermark = 128 << 10;
 
     private Builder() {}
 
@@ -417,6 +431,30 @@ public final class TcpChunkServer implements Closeable {
       return this;
     }
 
+    /** SO_SNDBUF per connection in bytes; default 0 lets the OS autotune it (recommended on real links). */
+    public Builder sendBufferBytes(int bytes) {
+      once("sendBufferBytes");
+      if (bytes < 0) {
+        throw new IllegalArgumentException("sendBufferBytes must be >= 0: " + bytes);
+      }
+      this.sendBufferBytes = bytes;
+      return this;
+    }
+
+    /**
+     * TCP_NOTSENT_LOWAT per connection (epoll only; 0 = off). The kernel then holds at most this many bytes not yet
+     * sent beyond what is in flight, so chunks wait in the priority queue, where a demand can overtake them, rather
+     * than in the socket buffer, where it cannot. Default 128 KiB.
+     */
+    public Builder notSentLowWatermark(int bytes) {
+      once("notSentLowWatermark");
+      if (bytes < 0) {
+        throw new IllegalArgumentException("notSentLowWatermark must be >= 0: " + bytes);
+      }
+      this.notSentLowWatermark = bytes;
+      return this;
+    }
+
     public TcpChunkServer build() {
       if (stores.isEmpty() && packs.isEmpty()) {
         throw new IllegalStateException("nothing to serve: add a store(...) or pack(...)");
@@ -435,6 +473,8 @@ public final class TcpChunkServer implements Closeable {
       copy.maxQueuedErrors = maxQueuedErrors;
       copy.zeroCopy = zeroCopy;
       copy.shutdownTimeout = shutdownTimeout;
+      copy.sendBufferBytes = sendBufferBytes;
+      copy.notSentLowWatermark = notSentLowWatermark;
       return new TcpChunkServer(copy);
     }
   }

@@ -25,6 +25,11 @@ public final class TcpTransportProvider implements TransportProvider {
   public static final String RECONNECT_MAX_MILLIS = "tcp.reconnectMaxMillis";
   /** How many dropped connections a request survives before it is failed to the listener (default 5). */
   public static final String MAX_ATTEMPTS = "tcp.maxAttempts";
+  /**
+   * SO_RCVBUF in bytes (default 0: the OS autotunes). A small value caps the TCP window and so the throughput on
+   * long links (window / RTT); it only makes sense to bound how much a stalled consumer lets pile up, e.g. in tests.
+   */
+  public static final String RECEIVE_BUFFER_BYTES = "tcp.receiveBufferBytes";
   /** {@code auto} (default), {@code epoll} or {@code nio}. */
   public static final String IO = "tcp.io";
 

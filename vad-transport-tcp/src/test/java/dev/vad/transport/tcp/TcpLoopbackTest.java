@@ -297,9 +297,6 @@ class TcpLoopbackTest {
         .hasMessageContaining("start");
     src.start(new Collector());
     assertThatThrownBy(() -> src.start(new Collector())).isInstanceOf(IllegalStateException.class);
-    ChunkKey zero = ChunkKey.of(0, 3);
-    assertThat(small.manifest().isZero(zero)).isTrue();
-    assertThatThrownBy(() -> src.request(zero, Priority.DEMAND)).isInstanceOf(IllegalArgumentException.class);
     src.close();
     src.close();
     assertThatThrownBy(() -> src.request(k, Priority.DEMAND)).isInstanceOf(IllegalStateException.class)

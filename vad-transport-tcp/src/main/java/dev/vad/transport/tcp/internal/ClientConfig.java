@@ -8,7 +8,7 @@ import java.util.Map;
 
 /** Client settings read from {@link TransportOptions}; see the keys on {@link TcpTransportProvider}. */
 record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFrame, long pingIntervalMillis,
-    long reconnectMinMillis, long reconnectMaxMillis, int maxAttempts, IoMode io) {
+    long reconnectMinMillis, long reconnectMaxMillis, int maxAttempts, IoMode io, int receiveBufferBytes) {
 
   static ClientConfig of(TransportOptions o) {
     Map<String, String> x = o.extra();
@@ -18,12 +18,13 @@ record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFra
     long min = number(x, TcpTransportProvider.RECONNECT_MIN_MILLIS, 100, 1, 3_600_000);
     long max = number(x, TcpTransportProvider.RECONNECT_MAX_MILLIS, 5000, min, 3_600_000);
     int attempts = (int) number(x, TcpTransportProvider.MAX_ATTEMPTS, 5, 1, 1_000_000);
+    int rcvbuf = (int) number(x, TcpTransportProvider.RECEIVE_BUFFER_BYTES, 0, 0, Integer.MAX_VALUE);
     IoMode io = NettyIo.parseMode(x.getOrDefault(TcpTransportProvider.IO, "auto"));
     if (o.connectTimeout().isNegative() || o.connectTimeout().isZero() || o.requestTimeout().isNegative()
         || o.requestTimeout().isZero()) {
       throw new IllegalArgumentException("timeouts must be positive: " + o);
     }
-    return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io);
+    return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf);
   }
 
   private static long number(Map<String, String> x, String key, long dflt, long min, long max) {

@@ -5,6 +5,7 @@ import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.transport.ChunkSource;
+import dev.vad.transport.NoSuchChunkException;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.TcpChunkServer;
@@ -110,8 +111,11 @@ public final class TcpChunkSource implements ChunkSource {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
             config.connectTimeout().toMillis()))
         .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_KEEPALIVE, true)
-        .handler(new ChannelInitializer<Channel>() {
+        .option(ChannelOption.SO_KEEPALIVE, true);
+    if (config.receiveBufferBytes() > 0) {
+      bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes());
+    }
+    bootstrap.handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
             ch.pipeline()
@@ -198,10 +202,13 @@ public final class TcpChunkSource implements ChunkSource {
     if (listener == null) {
       throw new IllegalStateException(describe + ": start(listener) before the first request");
     }
-    if (!manifest.contains(key) || manifest.isZero(key)) {
-      throw new IllegalArgumentException("chunk " + key + " has no stored bytes in appliance " + id.shortHex());
-    }
     long k = key.packed();
+    if (!manifest.contains(key) || manifest.isZero(key)) {
+      NoSuchChunkException e = new NoSuchChunkException(key, describe + ": chunk " + key + " has no stored bytes in "
+          + "appliance " + id.shortHex() + " (" + (manifest.contains(key) ? "all zeros" : "out of range") + ")");
+      loop.execute(() -> fail(k, e));
+      return;
+    }
     loop.execute(() -> onRequest(k, priority));
   }
 
@@ -456,7 +463,8 @@ public final class TcpChunkSource implements ChunkSource {
     }
     lastProgressNanos = System.nanoTime();
     if (outstanding.remove(e.key()) != null) {
-      fail(e.key(), new IOException(what));
+      fail(e.key(), e.code() == ErrorCodes.NO_SUCH_CHUNK ? new NoSuchChunkException(ChunkKey.unpack(e.key()), what)
+          : new IOException(what));
     }
   }
 
