@@ -1,0 +1,180 @@
+package dev.vad.transport.tcp.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Splits the byte stream into length-prefixed frames and parses them into {@link Frame}s; used by both peers.
+ *
+ * <p>Never buffers more than one frame of at most {@code maxFrame} bytes. A frame whose body contradicts its length
+ * (a "lying" length), or whose type is unknown, is skipped whole and reported as a non-fatal {@link Frame.Malformed}:
+ * the length prefix still delimits it, so the stream stays usable. A length over the limit is fatal: nothing after
+ * it can be trusted, so every further byte is discarded and the handler after this one closes the connection.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder {
+  private final int maxFrame;
+  private boolean poisoned;
+
+  /** @param maxFrame largest accepted frame length (type byte plus payload) */
+  public FrameDecoder(int maxFrame) {
+    if (maxFrame < Frame.MIN_MAX_FRAME) {
+      throw new IllegalArgumentException("maxFrame must be >= " + Frame.MIN_MAX_FRAME + ": " + maxFrame);
+    }
+    this.maxFrame = maxFrame;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (poisoned) {
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    if (in.readableBytes() < Frame.LENGTH_BYTES) {
+      return;
+    }
+    long length = in.getUnsignedIntLE(in.readerIndex());
+    if (length == 0) {
+      in.skipBytes(Frame.LENGTH_BYTES);
+      out.add(bad("frame length 0 (a frame holds at least its type byte)"));
+      return;
+    }
+    if (length > maxFrame) {
+      poisoned = true;
+      in.skipBytes(in.readableBytes());
+      out.add(new Frame.Malformed(ErrorCodes.FRAME_TOO_LARGE, true,
+          "frame length " + length + " exceeds the limit of " + maxFrame + " bytes"));
+      return;
+    }
+    if (in.readableBytes() < Frame.LENGTH_BYTES + length) {
+      return;
+    }
+    in.skipBytes(Frame.LENGTH_BYTES);
+    ByteBuf body = in.readSlice((int) length);
+    out.add(parse(body));
+  }
+
+  /** Parses one frame body (type byte first); never throws on bad input. */
+  static Frame parse(ByteBuf body) {
+    int length = body.readableBytes();
+    byte type = body.readByte();
+    int n = body.readableBytes();
+    return switch (type) {
+      case Frame.HELLO -> n != 39 ? badLength("HELLO", length, 1 + 39) : new Frame.Hello(body.readIntLE(),
+          body.readUnsignedShortLE(), body.readUnsignedByte(), bytes(body, 32));
+      case Frame.HELLO_OK -> n != 7 ? badLength("HELLO_OK", length, 1 + 7)
+          : new Frame.HelloOk(body.readUnsignedShortLE(), body.readIntLE(), body.readUnsignedByte());
+      case Frame.MANIFEST -> parseManifest(body, length);
+      case Frame.PROFILE -> parseProfile(body, length);
+      case Frame.REQUEST -> parseRequest(body, length);
+      case Frame.CANCEL -> parseCancel(body, length);
+      case Frame.CHUNK -> n < 13 ? bad("CHUNK frame length " + length + " leaves no stored bytes")
+          : new Frame.Chunk(body.readIntLE(), body.readLongLE(),
+              Unpooled.wrappedBuffer(bytes(body, body.readableBytes())));
+      case Frame.ERROR -> parseError(body, length);
+      case Frame.PING -> n != 8 ? badLength("PING", length, 9) : new Frame.Ping(body.readLongLE());
+      case Frame.PONG -> n != 8 ? badLength("PONG", length, 9) : new Frame.Pong(body.readLongLE());
+      default -> new Frame.Malformed(ErrorCodes.UNKNOWN_TYPE, false,
+          "unknown frame type 0x" + Integer.toHexString(type & 0xff) + " (" + length + " bytes skipped)");
+    };
+  }
+
+  private static Frame parseManifest(ByteBuf body, int length) {
+    if (body.readableBytes() < 16) {
+      return bad("MANIFEST frame length " + length + " is shorter than its 17-byte header");
+    }
+    long dataLength = body.readLongLE();
+    int total = body.readIntLE();
+    int offset = body.readIntLE();
+    int n = body.readableBytes();
+    if (dataLength < 0 || total < 0 || offset < 0 || (long) offset + n > total) {
+      return bad("MANIFEST part [" + offset + ", +" + n + ") does not fit total " + total
+          + " (data length " + dataLength + ")");
+    }
+    return new Frame.ManifestPart(dataLength, total, offset, bytes(body, n));
+  }
+
+  private static Frame parseProfile(ByteBuf body, int length) {
+    if (body.readableBytes() < 8) {
+      return bad("PROFILE frame length " + length + " is shorter than its 9-byte header");
+    }
+    int total = body.readIntLE();
+    int offset = body.readIntLE();
+    int n = body.readableBytes();
+    if (total < 0 || offset < 0 || (long) offset + n > total) {
+      return bad("PROFILE part [" + offset + ", +" + n + ") does not fit total " + total);
+    }
+    return new Frame.ProfilePart(total, offset, bytes(body, n));
+  }
+
+  private static Frame parseRequest(ByteBuf body, int length) {
+    if (body.readableBytes() < 9) {
+      return bad("REQUEST frame length " + length + " is shorter than its 10-byte header");
+    }
+    int requestId = body.readIntLE();
+    int priority = body.readUnsignedByte();
+    long count = body.readUnsignedIntLE();
+    if (priority != Frame.PRIORITY_DEMAND && priority != Frame.PRIORITY_PREFETCH) {
+      return bad("REQUEST " + requestId + " has unknown priority class " + priority);
+    }
+    if (count == 0 || count * 8 != body.readableBytes()) {
+      return bad("REQUEST " + requestId + " frame length " + length + " does not match its key count " + count
+          + " (expected " + (10 + count * 8) + ")");
+    }
+    return new Frame.Request(requestId, priority, longs(body, (int) count));
+  }
+
+  private static Frame parseCancel(ByteBuf body, int length) {
+    if (body.readableBytes() < 4) {
+      return bad("CANCEL frame length " + length + " is shorter than its 5-byte header");
+    }
+    long count = body.readUnsignedIntLE();
+    if (count == 0 || count * 8 != body.readableBytes()) {
+      return bad("CANCEL frame length " + length + " does not match its key count " + count
+          + " (expected " + (5 + count * 8) + ")");
+    }
+    return new Frame.Cancel(longs(body, (int) count));
+  }
+
+  private static Frame parseError(ByteBuf body, int length) {
+    if (body.readableBytes() < 17) {
+      return bad("ERROR frame length " + length + " is shorter than its 18-byte header");
+    }
+    int code = body.readUnsignedShortLE();
+    int fatal = body.readUnsignedByte();
+    int requestId = body.readIntLE();
+    long key = body.readLongLE();
+    int msgLen = body.readUnsignedShortLE();
+    if (fatal > 1 || msgLen != body.readableBytes() || msgLen > Frame.MAX_ERROR_MESSAGE) {
+      return bad("ERROR frame length " + length + " does not match its message length " + msgLen
+          + " or fatal flag " + fatal);
+    }
+    String msg = body.readCharSequence(msgLen, StandardCharsets.UTF_8).toString();
+    return new Frame.Error(code, fatal == 1, requestId, key, msg);
+  }
+
+  private static byte[] bytes(ByteBuf b, int n) {
+    byte[] out = new byte[n];
+    b.readBytes(out);
+    return out;
+  }
+
+  private static long[] longs(ByteBuf b, int n) {
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = b.readLongLE();
+    }
+    return out;
+  }
+
+  private static Frame.Malformed bad(String message) {
+    return new Frame.Malformed(ErrorCodes.BAD_FRAME, false, message);
+  }
+
+  private static Frame.Malformed badLength(String type, int length, int expected) {
+    return bad(type + " frame length " + length + ", expected " + expected);
+  }
+}
