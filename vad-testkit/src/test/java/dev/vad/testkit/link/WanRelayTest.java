@@ -1,0 +1,128 @@
+package dev.vad.testkit.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class WanRelayTest {
+  static final int BULK = 2_000_000;
+  ServerSocket target;
+  byte[] bulk = new byte[BULK];
+
+  /** The target: "B" → sends BULK bytes and closes; anything else → echoes it. */
+  @BeforeEach
+  void startTarget() throws IOException {
+    new Random(1).nextBytes(bulk);
+    target = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(() -> {
+      while (!target.isClosed()) {
+        try {
+          Socket s = target.accept();
+          Thread h = new Thread(() -> serve(s));
+          h.setDaemon(true);
+          h.start();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+
+  void serve(Socket s) {
+    try (s) {
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      int b;
+      while ((b = in.read()) >= 0) {
+        if (b == 'B') {
+          out.write(bulk);
+          return;
+        }
+        out.write(b);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // peer gone
+    }
+  }
+
+  @AfterEach
+  void stopTarget() throws IOException {
+    target.close();
+  }
+
+  WanRelay relay(long bitsPerSecond, int rttMs) throws IOException {
+    LinkShape shape = LinkShape.builder().bitsPerSecond(bitsPerSecond).rtt(Duration.ofMillis(rttMs)).build();
+    return WanRelay.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        (InetSocketAddress) target.getLocalSocketAddress(), shape);
+  }
+
+  @Test
+  void bulkThroughputFollowsTheConfiguredRateAndEveryByteArrives() throws Exception {
+    try (WanRelay r = relay(8_000_000, 20); Socket s = new Socket()) {
+      s.connect(r.boundAddress());
+      long t0 = System.nanoTime();
+      s.getOutputStream().write('B');
+      byte[] got = s.getInputStream().readAllBytes(); // the target closes after the bulk: EOF passes through
+      double secs = (System.nanoTime() - t0) / 1e9;
+      assertThat(got).isEqualTo(bulk);
+      double expected = BULK / 1_000_000.0; // 8 Mbit/s = 1 MB/s, plus per-message overhead
+      assertThat(secs).isBetween(expected * 0.95, expected * 1.2);
+      assertThat(r.bytesDown()).isEqualTo(BULK);
+    }
+  }
+
+  @Test
+  void aSmallExchangeTakesAboutOneRoundTrip() throws Exception {
+    try (WanRelay r = relay(20_000_000, 40); Socket s = new Socket()) {
+      s.connect(r.boundAddress());
+      s.setTcpNoDelay(true);
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      long best = Long.MAX_VALUE;
+      for (int i = 0; i < 5; i++) {
+        long t0 = System.nanoTime();
+        out.write('x');
+        out.flush();
+        assertThat(in.read()).isEqualTo('x');
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+      assertThat(best / 1e6).isBetween(40.0, 55.0);
+    }
+  }
+
+  @Test
+  void closingTheRelayDropsItsConnections() throws Exception {
+    WanRelay r = relay(8_000_000, 10);
+    try (Socket s = new Socket()) {
+      s.connect(r.boundAddress());
+      s.getOutputStream().write('x');
+      assertThat(s.getInputStream().read()).isEqualTo('x');
+      r.close();
+      s.setSoTimeout(2000);
+      byte[] rest = new byte[10];
+      int n;
+      try {
+        n = s.getInputStream().read(rest);
+      } catch (IOException e) {
+        n = -1;
+      }
+      assertThat(n).isEqualTo(-1);
+      assertThat(Arrays.copyOf(rest, 0)).isEmpty();
+    }
+  }
+}
