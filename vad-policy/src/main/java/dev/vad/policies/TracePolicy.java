@@ -25,8 +25,14 @@ import java.util.Set;
  * starts when that is at most the stall budget. B is the live estimate times a safety margin, so the plan is
  * revised as the estimate moves.
  *
+ * <p>A run is never exactly like the training runs: files are skipped or swapped, so accesses come earlier than
+ * their median time. The rule therefore plans with a share of the bandwidth ({@code margin}) and of the expected
+ * times ({@code time-scale}); and a miss only re-anchors when it is well ahead of the prefetcher (more than
+ * {@code reanchor-rtts} round trips of data), since a nearby miss usually means two files swapped places.
+ *
  * <p>Options: {@code stall-budget} (duration, default 0), {@code margin} (share of the estimated bandwidth to plan
- * with, default 0.9), {@code min-share} (ignore profile chunks seen in fewer traces, default 0),
+ * with, default 0.9), {@code time-scale} (share of the expected access times to plan with, default 1),
+ * {@code reanchor-rtts} (default 4), {@code min-share} (ignore profile chunks seen in fewer traces, default 0),
  * {@code miss-readahead} (chunks to prefetch after a miss outside the profile, default 2).
  */
 public final class TracePolicy implements PrefetchPolicy {
@@ -41,6 +47,8 @@ public final class TracePolicy implements PrefetchPolicy {
   private final long stallBudgetNanos;
   private final double margin;
   private final int missReadahead;
+  private final double timeScale;
+  private final double reanchorRtts;
   private int cursor;
   private int remainderCursor;
 
@@ -52,6 +60,11 @@ public final class TracePolicy implements PrefetchPolicy {
     if (!(margin > 0 && margin <= 1)) {
       throw new IllegalArgumentException("margin must be in (0, 1]: " + margin);
     }
+    this.timeScale = ctx.options().getDouble("time-scale", 1.0);
+    if (!(timeScale > 0 && timeScale <= 1)) {
+      throw new IllegalArgumentException("time-scale must be in (0, 1]: " + timeScale);
+    }
+    this.reanchorRtts = ctx.options().getDouble("reanchor-rtts", defaultMargin < 1 ? 4 : 0);
     double minShare = ctx.options().getDouble("min-share", 0);
     this.missReadahead = (int) ctx.options().getLong("miss-readahead", 2);
     Set<ChunkKey> seen = new HashSet<>();
@@ -114,7 +127,7 @@ public final class TracePolicy implements PrefetchPolicy {
         continue;
       }
       cumulative += manifest.storedLength(k);
-      worst = Math.max(worst, cumulative / bandwidth - times.get(i) / 1e6);
+      worst = Math.max(worst, cumulative / bandwidth - timeScale * times.get(i) / 1e6);
     }
     return worst * 1e9 <= stallBudgetNanos;
   }
@@ -137,8 +150,8 @@ public final class TracePolicy implements PrefetchPolicy {
       }
       return;
     }
-    if (p >= cursor) {
-      // the VM is ahead of the prefetcher: re-anchor there; what it skipped goes to the back of the working set
+    if (p >= cursor && missingBytesBetween(cursor, p) > reanchorBytes()) {
+      // the VM is well ahead of the prefetcher: re-anchor there; what it skipped goes to the back of the working set
       for (int i = cursor; i < p; i++) {
         if (!ctx.isPresent(order.get(i))) {
           deferred.add(i);
@@ -146,6 +159,22 @@ public final class TracePolicy implements PrefetchPolicy {
       }
       cursor = p + 1;
     }
+  }
+
+  private long missingBytesBetween(int from, int to) {
+    long sum = 0;
+    for (int i = from; i < to; i++) {
+      ChunkKey k = order.get(i);
+      if (!ctx.isPresent(k)) {
+        sum += manifest.storedLength(k);
+      }
+    }
+    return sum;
+  }
+
+  private double reanchorBytes() {
+    var link = ctx.link();
+    return reanchorRtts * link.bytesPerSecond() * link.rttNanos() / 1e9;
   }
 
   /** ServiceLoader entry. */
