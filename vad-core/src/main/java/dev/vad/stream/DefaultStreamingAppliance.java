@@ -74,6 +74,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final String policyName;
 
   private volatile long readyAt = -1;
+  /** Set when the cache cannot take more data (disk full): nothing new can be served, so waiting is pointless. */
+  private volatile IOException fatal;
   private final AtomicLong stallCount = new AtomicLong();
   private final AtomicLong stallNanos = new AtomicLong();
   private final AtomicLong corruptChunks = new AtomicLong();
@@ -267,6 +269,13 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         cache.put(d, plain.duplicate());
       }
     } catch (IOException e) {
+      if (e instanceof dev.vad.cache.CacheFullException && fatal == null) {
+        fatal = e;
+        waiters.values().forEach(w -> w.completeExceptionally(e));
+        waiters.clear();
+        ready.countDown();
+        complete.countDown();
+      }
       failWaiters(owner, e);
       log.error("{}: cannot store chunk {}: {}", manifest.id().shortHex(), owner, e.getMessage());
       return;
@@ -367,6 +376,10 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (wait == null) {
       return;
     }
+    if (fatal != null) {
+      waiters.remove(scheduler.ownerOf(key), wait);
+      checkFatal();
+    }
     long t0 = now();
     try {
       wait.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -397,6 +410,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
   }
 
+  /** After a disk-full failure: what is here stays readable, but nothing new can arrive. */
+  private void checkFatal() throws IOException {
+    IOException f = fatal;
+    if (f != null) {
+      throw new IOException(f.getMessage(), f);
+    }
+  }
+
   // ---------------------------------------------------------------- public API
 
   @Override
@@ -419,23 +440,27 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   @Override
   public boolean awaitReady(Duration timeout) throws IOException, InterruptedException {
     ensureOpen();
-    return ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    boolean r = ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    checkFatal();
+    return r;
   }
 
   @Override
   public boolean isReady() {
-    return ready.getCount() == 0;
+    return ready.getCount() == 0 && fatal == null;
   }
 
   @Override
   public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
     ensureOpen();
-    return complete.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    boolean c = complete.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    checkFatal();
+    return c;
   }
 
   @Override
   public boolean isComplete() {
-    return complete.getCount() == 0;
+    return complete.getCount() == 0 && fatal == null;
   }
 
   @Override
