@@ -33,6 +33,16 @@ public interface FuseMount extends Closeable {
     return JnrFuseMount.mount(app, mountPoint, options);
   }
 
+  /**
+   * Checks that {@code mountPoint} can take a mount (an existing, empty directory that is not a mount point yet),
+   * as {@link #mount} does first; returns its real path.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  static Path checkMountPoint(Path mountPoint) throws IOException {
+    return JnrFuseMount.checkMountPoint(mountPoint);
+  }
+
   /** Whether {@code dir} is a mount point now (from {@code /proc/self/mountinfo}). */
   static boolean isMountPoint(Path dir) throws IOException {
     return MountTable.isMountPoint(dir);
