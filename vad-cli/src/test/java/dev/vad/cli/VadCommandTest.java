@@ -22,12 +22,12 @@ class VadCommandTest {
   @Test
   void helpListsTheSubcommandsAndExitCodes() {
     Cli r = Cli.run("--help").succeeded();
-    assertThat(r.out()).contains("pack", "inspect", "demo", "--verbose", "Exit codes:");
+    assertThat(r.out()).contains("pack", "inspect", "mount", "demo", "--verbose", "Exit codes:");
   }
 
   @Test
   void noSubcommandIsAUsageError() {
-    Cli.run().failedWith(2, "missing command", "pack, inspect, demo");
+    Cli.run().failedWith(2, "missing command", "pack, inspect, mount, demo");
   }
 
   @Test
