@@ -194,8 +194,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     synchronized (lock) {
       out = drain();
     }
-    execute(out);
     checkComplete();
+    execute(out);
   }
 
   private void tick() {
@@ -293,8 +293,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (w != null) {
       w.complete(null);
     }
+    checkComplete(); // before a Ready action is run: a policy that is ready when complete is complete when ready
     execute(out);
-    checkComplete();
   }
 
   private void checkComplete() {
