@@ -57,7 +57,11 @@ class SnapshotTest {
       assertThat(next).as("first count after resume (paused at %d)", last).isEqualTo(last + 1);
       vm.awaitConsole(Pattern.compile("VAD-COUNT " + (next + 5) + "\n"), first.end(), Duration.ofSeconds(30));
       assertThat(vm.console()).as("no second boot").doesNotContain("VAD-READY").doesNotContain("VAD-COUNT 0\n");
-      System.out.printf("resume: first count %d after %d ms%n", next, resumeMs);
+      long rss = mappedRssKiB(vm.pid(), ram);
+      System.out.printf("resume: first count %d after %d ms; RAM file resident in QEMU: %d KiB of %d KiB%n", next,
+          resumeMs, rss, Files.size(ram) / 1024);
+      // share=off maps the file privately: pages come in as the guest touches them, not all up front
+      assertThat(rss).as("resident KiB of the RAM file mapping").isPositive().isLessThan(Files.size(ram) / 1024 / 2);
     }
     assertThat(sha256(ram)).as("share=off never writes the RAM file").isEqualTo(ramDigest);
 
@@ -71,6 +75,20 @@ class SnapshotTest {
       assertSameBytes(r, m, 1, ram);
       assertSameBytes(r, m, 2, state);
     }
+  }
+
+  /** Resident KiB of QEMU's mapping of {@code file} (from /proc/PID/smaps), -1 if not mapped. */
+  static long mappedRssKiB(long pid, Path file) throws IOException {
+    long rss = -1;
+    boolean in = false;
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+      if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+        in = line.endsWith(" " + file.toString()) || line.endsWith(" " + file + " (deleted)");
+      } else if (in && line.startsWith("Rss:")) {
+        rss = Math.max(0, rss) + Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    return rss;
   }
 
   private static int lastCount(String console) {
