@@ -4,7 +4,6 @@ import dev.vad.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,8 +98,8 @@ public final class GuestBuilder {
     Files.createDirectories(cacheDir);
     Path dir = guestDir();
     try (FileChannel lockFile = FileChannel.open(cacheDir.resolve(dir.getFileName() + ".lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock ignored = lockFile.lock()) {
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      lockFile.lock(); // released when the channel closes
       var hit = cached();
       if (hit.isPresent()) {
         return hit.get();

@@ -135,8 +135,8 @@ final class ProcessQemuVm implements QemuVm {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     } finally {
-      try (var s = process.getOutputStream()) {
-        // close stdin
+      try {
+        process.getOutputStream().close(); // QEMU's stdin
       } catch (IOException ignored) {
         // already gone
       }

@@ -72,7 +72,8 @@ public final class QemuAvailability {
       return new Probe(binary, null, new QemuException("QEMU is not available: cannot run '" + binary + "': "
           + e.getMessage() + hint, e));
     }
-    try (var stdin = p.getOutputStream()) {
+    try {
+      p.getOutputStream().close();
       byte[] out = p.getInputStream().readNBytes(4096);
       if (!p.waitFor(10, TimeUnit.SECONDS)) {
         p.destroyForcibly();
