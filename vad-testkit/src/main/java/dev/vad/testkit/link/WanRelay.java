@@ -151,7 +151,10 @@ public final class WanRelay implements Closeable {
     timers.add(timer);
     ShapedPipe pipe = new ShapedPipe(timer, shape.toBuilder().seed(seed).build());
     Semaphore sendBuffer = new Semaphore(SEND_BUFFER_BYTES);
-    LinkedBlockingQueue<byte[]> arrived = new LinkedBlockingQueue<>();
+    // Messages in send order with their arrival times. The writer waits for each in turn: a byte stream must never
+    // be reordered, and timer callbacks scheduled by delay can swap when a thread is preempted between reading
+    // the clock and scheduling.
+    LinkedBlockingQueue<Arrival> arrived = new LinkedBlockingQueue<>();
     byte[] eof = new byte[0];
     Thread reader = new Thread(() -> {
       long id = 0;
@@ -165,19 +168,38 @@ public final class WanRelay implements Closeable {
             break;
           }
           byte[] msg = java.util.Arrays.copyOf(buf, r);
-          sendBuffer.acquire(r);
-          pipe.transmit(id++, r, System.nanoTime(), () -> sendBuffer.release(r), () -> arrived.add(msg));
+          while (!sendBuffer.tryAcquire(r, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (from.isClosed() || to.isClosed()) {
+              throw new IOException("connection closed");
+            }
+          }
+          ShapedPipe.Transmission t = pipe.transmit(id++, r, System.nanoTime(), () -> sendBuffer.release(r),
+              () -> { });
+          arrived.add(new Arrival(msg, t.arrivalNanos()));
         }
-      } catch (IOException | InterruptedException e) {
-        // closed or reset: pass the end on
+      } catch (IOException | InterruptedException | java.util.concurrent.RejectedExecutionException e) {
+        // closed or reset (or the relay shut down): pass the end on
       }
-      pipe.transmit(id, 0, System.nanoTime(), null, () -> arrived.add(eof));
+      try {
+        ShapedPipe.Transmission t = pipe.transmit(id, 0, System.nanoTime(), null, () -> { });
+        arrived.add(new Arrival(eof, t.arrivalNanos()));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        arrived.add(new Arrival(eof, System.nanoTime()));
+      }
     }, "vad-wan-" + name + "-read");
     Thread writer = new Thread(() -> {
       try {
         OutputStream out = to.getOutputStream();
         while (true) {
-          byte[] msg = arrived.take();
+          Arrival a = arrived.take();
+          long wait;
+          while ((wait = a.atNanos - System.nanoTime()) > 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            if (Thread.interrupted()) {
+              throw new InterruptedException();
+            }
+          }
+          byte[] msg = a.bytes;
           if (msg == eof) {
             to.shutdownOutput(); // half-close, as the sender did
             break;
@@ -199,6 +221,9 @@ public final class WanRelay implements Closeable {
     reader.start();
     writer.start();
   }
+
+  /** A message and when it reaches the far end. */
+  private record Arrival(byte[] bytes, long atNanos) {}
 
   private static void closeQuietly(Socket s) {
     try {

@@ -105,6 +105,49 @@ class WanRelayTest {
     }
   }
 
+  /** A byte stream must arrive in order whatever the scheduling: many small writes, checked byte for byte. */
+  @Test
+  void manySmallWritesArriveInOrderUnderLoad() throws Exception {
+    try (WanRelay r = relay(50_000_000, 4); Socket s = new Socket()) {
+      s.connect(r.boundAddress());
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      byte[] sent = new byte[400_000];
+      new Random(3).nextBytes(sent);
+      for (int i = 0; i < sent.length; i++) {
+        if (sent[i] == 'B') {
+          sent[i] = 'b'; // 'B' asks the target for its bulk reply
+        }
+      }
+      Thread writer = new Thread(() -> {
+        try {
+          for (int off = 0; off < sent.length; off += 997) {
+            out.write(sent, off, Math.min(997, sent.length - off));
+          }
+        } catch (IOException e) {
+          // reported by the reader's assertion
+        }
+      });
+      // burn the other core so the relay's threads are preempted, as on a busy CI machine
+      Thread burner = new Thread(() -> {
+        long end = System.nanoTime() + 3_000_000_000L;
+        long x = 0;
+        while (System.nanoTime() < end) {
+          x += System.nanoTime() % 7;
+        }
+        if (x == 42) {
+          System.out.print("");
+        }
+      });
+      burner.start();
+      writer.start();
+      byte[] got = in.readNBytes(sent.length);
+      writer.join();
+      burner.join();
+      assertThat(got).isEqualTo(sent);
+    }
+  }
+
   @Test
   void closingTheRelayDropsItsConnections() throws Exception {
     WanRelay r = relay(8_000_000, 10);
