@@ -100,7 +100,11 @@ public final class Snapshotter {
       return vm;
     } catch (IOException | RuntimeException e) {
       vm.close();
-      throw e;
+      String said = vm.stderr().strip();
+      if (said.isEmpty()) {
+        throw e;
+      }
+      throw new QemuException("resuming from " + state + " failed: " + e.getMessage() + "; QEMU said: " + said, e);
     }
   }
 

@@ -1,0 +1,242 @@
+package dev.vad.cli;
+
+import dev.vad.ChunkSizes;
+import dev.vad.Metrics;
+import dev.vad.fuse.Fuse;
+import dev.vad.policy.Durations;
+import dev.vad.policy.Policies;
+import dev.vad.policy.PolicyOptions;
+import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.qemu.QemuAvailability;
+import dev.vad.qemu.StreamingRun;
+import dev.vad.stream.StreamingAppliance;
+import dev.vad.stream.StreamingImage;
+import dev.vad.trace.TraceRecorder;
+import dev.vad.transport.Transports;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vad run}: streams an appliance, mounts it on a temporary mount point and runs QEMU on the mounted kernel,
+ * initrd, disk (and snapshot RAM + state), the console on stdout; reports the metrics when QEMU exits.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+    description = {"Run a VM while its appliance streams in (QEMU on a FUSE mount of the images).",
+        "The appliance needs the images disk, kernel, initrd (optional: cmdline, the kernel command line; ram + "
+            + "state, a snapshot to resume). The guest's console goes to stdout, progress and metrics to stderr."},
+    footer = {"%nExamples:", "  vad run file:/srv/app.vad --cache ~/.cache/vad --marker VAD-DONE",
+        "  vad run vad+tcp://server:7420/<id> --cache /var/cache/vad --policy trace -- -smp 2"})
+public final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin VerboseOption verbose;
+
+  @Parameters(index = "0", paramLabel = "URI",
+      description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
+          + "a .vad file works too).")
+  String uri;
+
+  @Parameters(index = "1..*", paramLabel = "QEMU_ARG",
+      description = "More QEMU arguments, after '--', appended as given.")
+  List<String> qemuArgs = new ArrayList<>();
+
+  @Option(names = "--cache", paramLabel = "DIR", required = true,
+      description = "Cache directory (created if missing); a second run reuses what arrived.")
+  Path cache;
+
+  @Option(names = "--policy", paramLabel = "NAME", defaultValue = "trace",
+      description = "Prefetch policy (default: ${DEFAULT-VALUE}).")
+  String policy;
+
+  @Option(names = "--policy-opt", paramLabel = "KEY=VALUE", description = "A policy option; repeatable.")
+  List<String> policyOptions = new ArrayList<>();
+
+  @Option(names = "--record", paramLabel = "TRACE",
+      description = "Record every read QEMU makes on the images into this trace file (for vad profile build).")
+  Path record;
+
+  @Option(names = "--memory", paramLabel = "SIZE",
+      description = "Guest memory (default 256M; a snapshot's RAM image decides for a resume).")
+  String memory;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
+      description = "Limit for the whole run; QEMU is killed after it (default: ${DEFAULT-VALUE}).")
+  String timeout;
+
+  @Option(names = "--marker", paramLabel = "TEXT",
+      description = "Console text whose time of appearance is reported (time to marker).")
+  String marker;
+
+  @Option(names = "--stop-at-marker", description = "Stop QEMU once the marker has appeared.")
+  boolean stopAtMarker;
+
+  @Option(names = "--append", paramLabel = "CMDLINE",
+      description = "Kernel command line, instead of the appliance's cmdline image.")
+  String append;
+
+  private final CountDownLatch done = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    URI source = parseUri();
+    PrefetchPolicyProvider provider = usage(() -> Policies.forName(policy));
+    PolicyOptions options = usage(() -> PolicyOptions.parse(policyOptions));
+    Duration limit = usage(() -> Duration.ofNanos(Durations.parseNanos(timeout)));
+    if (limit.isZero() || limit.isNegative()) {
+      throw new ParameterException(spec.commandLine(), "--timeout must be positive: " + timeout);
+    }
+    Integer memoryMiB = memory == null ? null : usage(() -> mib(memory));
+    if (stopAtMarker && marker == null) {
+      throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker");
+    }
+    usage(() -> Transports.forScheme(source.getScheme()));
+    if (record != null) {
+      Path parent = record.toAbsolutePath().getParent();
+      if (parent == null || !Files.isDirectory(parent)) {
+        throw new IllegalArgumentException("--record " + record + ": directory " + parent + " does not exist");
+      }
+    }
+    Fuse.ensureAvailability();
+    QemuAvailability.ensureAvailability();
+    Files.createDirectories(cache);
+
+    StreamingRun.Builder rb = StreamingRun.builder().timeout(limit).extraArgs(qemuArgs).stopAtMarker(stopAtMarker)
+        .consoleSink(line -> {
+          out.println(line);
+          out.flush();
+        });
+    if (marker != null) {
+      rb.marker(marker);
+    }
+    if (memoryMiB != null) {
+      rb.memoryMiB(memoryMiB);
+    }
+    if (append != null) {
+      rb.append(append);
+    }
+    StreamingRun run = rb.build();
+
+    TraceRecorder recorder = record == null ? null : new TraceRecorder();
+    StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
+        .policyOptions(options);
+    if (recorder != null) {
+      ab.recorder(recorder);
+    }
+    Thread hook = new Thread(() -> {
+      run.stop();
+      try { // let the main thread unmount and close the cache before the JVM halts
+        done.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "vad-run-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (StreamingAppliance app = ab.open()) {
+      List<String> missing = StreamingRun.missingImages(
+          app.images().stream().map(StreamingImage::name).collect(Collectors.toSet()));
+      if (!missing.isEmpty()) {
+        throw new IOException(source + ": not a runnable appliance: no image " + String.join(", ", missing)
+            + " (it has " + app.images().stream().map(StreamingImage::name).collect(Collectors.joining(", ")) + ")");
+      }
+      err.printf(Locale.ROOT, "running %s from %s with policy %s%n", app.id().shortHex(), app.source(),
+          app.metrics().policy());
+      err.flush();
+      StreamingRun.Result r = run.run(app);
+      report(err, r);
+      if (recorder != null) {
+        recorder.writeTo(record);
+        err.printf(Locale.ROOT, "recorded %d accesses to %s%n", recorder.size(), record);
+      }
+      err.flush();
+      if (r.stopped()) {
+        return 130;
+      }
+      if (marker != null && r.timeToMarker() == null) {
+        return VadCommand.EXIT_FAILURE;
+      }
+      return stopAtMarker ? 0 : r.exitCode() == 0 ? 0 : VadCommand.EXIT_FAILURE;
+    } finally {
+      done.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down; the hook has seen done
+      }
+    }
+  }
+
+  static void report(PrintWriter err, StreamingRun.Result r) {
+    Metrics m = r.metrics();
+    String how = r.stopped() ? "stopped" : r.exitCode() < 0 ? "QEMU stopped at the marker"
+        : "QEMU exited with status " + r.exitCode();
+    err.printf(Locale.ROOT, "%s after %.2f s (%s)%n", how, secs(r.elapsed()), r.resumed() ? "resumed from the "
+        + "snapshot" : "booted");
+    if (r.initialWait() != null) {
+      err.printf(Locale.ROOT, "initial wait:   %.2f s%n", secs(r.initialWait()));
+    }
+    err.printf(Locale.ROOT, "stalls:         %d (%.2f s)%n", m.stallCount(), m.stallNanos() / 1e9);
+    if (r.timeToMarker() != null) {
+      err.printf(Locale.ROOT, "time to marker: %.2f s (%.2f s after QEMU started)%n", secs(r.timeToMarker()),
+          secs(r.qemuToMarker()));
+    }
+    err.println("metrics " + m.toJson());
+  }
+
+  private static double secs(Duration d) {
+    return d.toNanos() / 1e9;
+  }
+
+  static int mib(String size) {
+    long bytes = ChunkSizes.parseSize(size);
+    if (bytes % (1L << 20) != 0 || bytes < 16L << 20) {
+      throw new IllegalArgumentException("--memory must be a whole number of MiB, at least 16M: " + size);
+    }
+    return Math.toIntExact(bytes >> 20);
+  }
+
+  private URI parseUri() {
+    try {
+      URI u = new URI(uri);
+      if (u.getScheme() != null && u.getScheme().length() > 1) {
+        return u;
+      }
+    } catch (URISyntaxException e) {
+      // perhaps a path
+    }
+    Path p = Path.of(uri);
+    if (Files.isRegularFile(p)) {
+      return p.toAbsolutePath().toUri();
+    }
+    throw new ParameterException(spec.commandLine(), "'" + uri + "' is neither a URI with a scheme (available: "
+        + String.join(", ", Transports.schemes()) + ") nor an existing file");
+  }
+
+  private <T> T usage(java.util.function.Supplier<T> f) {
+    try {
+      return f.get();
+    } catch (NoSuchElementException | IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+}

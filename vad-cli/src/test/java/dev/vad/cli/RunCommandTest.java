@@ -1,0 +1,62 @@
+package dev.vad.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vad.pack.ImageSource;
+import dev.vad.pack.PackWriter;
+import dev.vad.qemu.Guest;
+import dev.vad.qemu.GuestBuilder;
+import dev.vad.qemu.GuestKind;
+import dev.vad.qemu.RunnableAppliance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void usageErrors() throws Exception {
+    Cli.run("run", dir.resolve("missing.vad").toString(), "--cache", dir.toString())
+        .failedWith(2, "neither a URI with a scheme");
+    Path f = Files.writeString(dir.resolve("x.vad"), "x");
+    Cli.run("run", f.toString(), "--cache", dir.toString(), "--stop-at-marker")
+        .failedWith(2, "--stop-at-marker needs --marker");
+    Cli.run("run", f.toString(), "--cache", dir.toString(), "--memory", "100K").failedWith(2, "--memory");
+    Cli.run("run", f.toString(), "--cache", dir.toString(), "--policy", "nope").failedWith(2, "nope");
+    assertThat(RunCommand.mib("256M")).isEqualTo(256);
+    assertThat(RunCommand.mib("1G")).isEqualTo(1024);
+  }
+
+  @Test
+  void anApplianceWithoutKernelIsARuntimeFailure() throws Exception {
+    Path img = Files.write(dir.resolve("disk.img"), new byte[8192]);
+    Path pack = dir.resolve("d.vad");
+    PackWriter.builder().build().write(List.of(ImageSource.of("disk", img)), pack);
+    Cli.run("run", pack.toString(), "--cache", dir.resolve("c").toString())
+        .failedWith(1, "not a runnable appliance", "kernel, initrd");
+  }
+
+  @Test
+  @Tag("slow")
+  void runsTheBusyboxGuestFromAPackAndReportsItsMetrics() throws Exception {
+    Guest g = GuestBuilder.builder().kind(GuestKind.BUSYBOX).build().build();
+    Path pack = dir.resolve("bb.vad");
+    RunnableAppliance.pack(g, "scan", PackWriter.builder().build(), pack);
+    Path trace = dir.resolve("run.trace");
+    Cli r = Cli.run("run", pack.toString(), "--cache", dir.resolve("cache").toString(), "--policy", "demand",
+        "--marker", Guest.doneMarker("scan"), "--record", trace.toString(), "--timeout", "120s");
+    assertThat(r.exit()).as("exit; stderr: %s", r.err()).isZero();
+    assertThat(r.out()).contains(Guest.readyMarker("scan")).contains("scanned 200 files")
+        .contains(Guest.doneMarker("scan"));
+    assertThat(r.err()).contains("QEMU exited with status 0").contains("booted").contains("initial wait:")
+        .contains("stalls:").contains("time to marker:").contains("\"policy\":\"demand\"")
+        .contains("recorded ");
+    assertThat(Files.readString(trace)).contains(" kernel R ").contains(" disk R ");
+    // the temporary mount is gone
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("/vad-run-");
+  }
+}
