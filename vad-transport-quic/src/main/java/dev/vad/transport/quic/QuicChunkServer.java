@@ -1,0 +1,503 @@
+package dev.vad.transport.quic;
+
+import dev.vad.ApplianceId;
+import dev.vad.pack.PackReader;
+import dev.vad.store.ChunkStore;
+import dev.vad.transport.quic.internal.FlowWindows;
+import dev.vad.transport.quic.internal.NativeQuic;
+import dev.vad.transport.quic.internal.PinningTrustManager;
+import dev.vad.transport.quic.internal.ServerStream;
+import dev.vad.transport.tcp.internal.Frame;
+import dev.vad.transport.tcp.internal.FrameDecoder;
+import dev.vad.transport.tcp.internal.FrameEncoder;
+import dev.vad.transport.tcp.internal.ServedAppliance;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one or more appliances over vad+quic: the vad+tcp frames (see {@code docs/protocol.md}) on QUIC streams,
+ * TLS 1.3, ALPN {@value #ALPN}. The client's first stream is the control stream (HELLO, HELLO_OK, MANIFEST, PROFILE);
+ * each demand request comes on its own stream and is answered at QUIC urgency 0, then the stream ends; prefetch
+ * requests come on a long-lived stream answered at urgency 7 from a per-connection queue, written only while the
+ * stream is writable, so demand bytes overtake everything but what quiche has already put on the wire.
+ *
+ * <pre>{@code
+ * try (QuicChunkServer server = QuicChunkServer.builder().pack(Path.of("app.vad"))
+ *     .certificate(Path.of("cert.pem"), Path.of("key.pem")).listen(7421).build().start()) {
+ *   System.out.println(server.uris());
+ * }
+ * }</pre>
+ *
+ * <p>Ownership as for the TCP server: stores given with {@link Builder#store} stay the caller's, packs opened with
+ * {@link Builder#pack} are closed by {@link #close}. Thread-safe.
+ */
+public final class QuicChunkServer implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(QuicChunkServer.class);
+
+  public static final int DEFAULT_PORT = 7421;
+  /** TLS application protocol (ALPN) of vad+quic version 1. */
+  public static final String ALPN = "vad/1";
+
+  private enum State { NEW, STARTED, CLOSED }
+
+  private final Builder config;
+  private final List<PackReader> owned = new ArrayList<>();
+  private State state = State.NEW;
+  private Map<ApplianceId, ServedAppliance> appliances;
+  private EventLoopGroup group;
+  private Channel channel;
+  private X509Certificate leaf;
+
+  private QuicChunkServer(Builder config) {
+    this.config = config;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Loads the certificate, opens the packs and binds the UDP port.
+   *
+   * @throws IOException if the native QUIC library is unavailable (with the cause), a file cannot be read, or the
+   *     address cannot be bound
+   */
+  public synchronized QuicChunkServer start() throws IOException {
+    if (state != State.NEW) {
+      throw new IllegalStateException("server already " + (state == State.STARTED ? "started" : "closed"));
+    }
+    NativeQuic.ensureAvailable("QuicChunkServer");
+    state = State.STARTED;
+    try {
+      QuicSslContext ssl = sslContext();
+      appliances = serve(openStores());
+      group = new MultiThreadIoEventLoopGroup(config.threads, new DefaultThreadFactory("vad-quic-server", true),
+          NioIoHandler.newFactory());
+      int maxFrame = config.maxFrame;
+      var codec = new QuicServerCodecBuilder().sslContext(ssl)
+          .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
+          .initialMaxData(config.windows.connection())
+          .initialMaxStreamDataBidirectionalRemote(config.windows.stream())
+          .initialMaxStreamDataBidirectionalLocal(config.windows.stream())
+          .initialMaxStreamsBidirectional(config.maxStreams)
+          .initialMaxStreamsUnidirectional(0)
+          .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+          .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+              new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
+          .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public boolean isSharable() {
+              return true;
+            }
+          })
+          .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
+            @Override
+            protected void initChannel(QuicStreamChannel ch) {
+              ch.pipeline()
+                  .addLast("frame-decoder", new FrameDecoder(maxFrame))
+                  .addLast("frame-encoder", FrameEncoder.INSTANCE)
+                  .addLast("stream", new ServerStream(appliances, maxFrame));
+            }
+          })
+          .build();
+      var bind = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
+          .bind(config.listen).awaitUninterruptibly();
+      if (!bind.isSuccess()) {
+        throw new IOException("cannot listen on udp " + config.listen + ": " + bind.cause(), bind.cause());
+      }
+      channel = bind.channel();
+    } catch (IOException | RuntimeException e) {
+      try {
+        shutdown();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    log.info("serving {} appliance(s) on udp {} (vad+quic)", appliances.size(), boundAddress());
+    return this;
+  }
+
+  private QuicSslContext sslContext() throws IOException {
+    PrivateKey key;
+    X509Certificate[] chain;
+    if (config.selfSigned) {
+      KeyAndChain kc = SelfSigned.create();
+      key = kc.key();
+      chain = kc.chain();
+    } else {
+      chain = readCertificates(config.certFile);
+      key = null;
+    }
+    leaf = chain[0];
+    QuicSslContextBuilder b = key != null ? QuicSslContextBuilder.forServer(key, null, chain)
+        : QuicSslContextBuilder.forServer(config.keyFile.toFile(), null, config.certFile.toFile());
+    return b.applicationProtocols(ALPN).build();
+  }
+
+  record KeyAndChain(PrivateKey key, X509Certificate[] chain) {}
+
+  /** A throwaway certificate for {@link Builder#selfSigned()}, made with netty-pkitesting when it is present. */
+  private static final class SelfSigned {
+    static KeyAndChain create() throws IOException {
+      try {
+        var bundle = new io.netty.pkitesting.CertificateBuilder().subject("CN=localhost")
+            .addSanDnsName("localhost").addSanIpAddress("127.0.0.1").addSanIpAddress("::1")
+            .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+        KeyPair kp = bundle.getKeyPair();
+        return new KeyAndChain(kp.getPrivate(), new X509Certificate[] {bundle.getCertificate()});
+      } catch (NoClassDefFoundError e) {
+        throw new IOException("selfSigned() needs io.netty:netty-pkitesting on the class path; give "
+            + "certificate(certPem, keyPem) instead", e);
+      } catch (Exception e) {
+        throw new IOException("cannot make a self-signed certificate: " + e, e);
+      }
+    }
+  }
+
+  private static X509Certificate[] readCertificates(Path pem) throws IOException {
+    try {
+      var certs = CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem)));
+      if (certs.isEmpty()) {
+        throw new IOException("no certificate in " + pem);
+      }
+      return certs.stream().map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read certificates from " + pem + ": " + e.getMessage(), e);
+    }
+  }
+
+  private List<ChunkStore> openStores() throws IOException {
+    List<ChunkStore> stores = new ArrayList<>(config.stores);
+    for (Path p : config.packs) {
+      PackReader r = PackReader.open(p);
+      owned.add(r);
+      stores.add(r);
+    }
+    return stores;
+  }
+
+  private Map<ApplianceId, ServedAppliance> serve(List<ChunkStore> stores) {
+    Map<ApplianceId, ServedAppliance> map = new LinkedHashMap<>();
+    for (ChunkStore s : stores) {
+      // QUIC streams take buffers, not file regions: chunks are read into memory when they are written
+      ServedAppliance app = new ServedAppliance(s, false);
+      if (map.putIfAbsent(app.id(), app) != null) {
+        throw new IllegalArgumentException("appliance " + app.id() + " added twice");
+      }
+      if ((long) Frame.CHUNK_HEADER + app.maxStoredLength() > config.maxFrame) {
+        throw new IllegalArgumentException("appliance " + app.id().shortHex() + " has a " + app.maxStoredLength()
+            + "-byte stored chunk, which does not fit maxFrameBytes " + config.maxFrame);
+      }
+    }
+    return Map.copyOf(map);
+  }
+
+  /** The UDP address actually bound (useful with port 0). */
+  public synchronized InetSocketAddress boundAddress() {
+    if (channel == null) {
+      throw new IllegalStateException("server not started");
+    }
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  /** SHA-256 of the server certificate (64 hex digits), for clients that pin it ({@code quic.pinSha256}). */
+  public synchronized String certificateSha256() {
+    if (leaf == null) {
+      throw new IllegalStateException("server not started");
+    }
+    try {
+      return PinningTrustManager.sha256Hex(leaf);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The server certificate in PEM, for clients that trust it as a file ({@code quic.trustCertFile}). */
+  public synchronized String certificatePem() {
+    if (leaf == null) {
+      throw new IllegalStateException("server not started");
+    }
+    try {
+      return "-----BEGIN CERTIFICATE-----\n"
+          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+              .encodeToString(leaf.getEncoded())
+          + "\n-----END CERTIFICATE-----\n";
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code vad+quic://host:port/<id>} for every served appliance, in the order they were added. */
+  public List<URI> uris() {
+    InetSocketAddress a = boundAddress();
+    String host = hostForUri(a);
+    List<URI> out = new ArrayList<>();
+    for (ApplianceId id : appliances.keySet()) {
+      out.add(URI.create(QuicTransportProvider.SCHEME + "://" + host + ":" + a.getPort() + "/" + id.hex()));
+    }
+    return out;
+  }
+
+  private static String hostForUri(InetSocketAddress a) {
+    InetAddress addr = a.getAddress();
+    if (addr.isAnyLocalAddress()) {
+      try {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        return "localhost";
+      }
+    }
+    String h = addr.getHostAddress();
+    return addr instanceof Inet6Address ? "[" + h.replaceFirst("%.*$", "") + "]" : h;
+  }
+
+  /** Closes the UDP socket and every connection (clients see the connection end), then the owned packs. Idempotent. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (state == State.CLOSED) {
+      return;
+    }
+    boolean started = state == State.STARTED;
+    state = State.CLOSED;
+    if (started) {
+      shutdown();
+      log.info("vad+quic server stopped");
+    } else {
+      closeOwned();
+    }
+  }
+
+  private void shutdown() throws IOException {
+    long timeoutMs = config.shutdownTimeoutMillis;
+    if (channel != null) {
+      channel.close().awaitUninterruptibly(timeoutMs);
+    }
+    if (group != null) {
+      group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMs * 2);
+    }
+    closeOwned();
+  }
+
+  private void closeOwned() throws IOException {
+    IOException failure = null;
+    for (PackReader r : owned) {
+      try {
+        r.close();
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = new IOException("closing packs failed");
+        }
+        failure.addSuppressed(e);
+      }
+    }
+    owned.clear();
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "QuicChunkServer[" + (channel == null ? config.listen : channel.localAddress()) + "]";
+  }
+
+  /** Configuration; scalar settings may be set once each. Stores and packs add up. Not thread-safe. */
+  public static final class Builder {
+    private final List<ChunkStore> stores = new ArrayList<>();
+    private final List<Path> packs = new ArrayList<>();
+    private final Set<String> set = new HashSet<>();
+    private InetSocketAddress listen = new InetSocketAddress(DEFAULT_PORT);
+    private Path certFile;
+    private Path keyFile;
+    private boolean selfSigned;
+    private int threads = 1;
+    private int maxFrame = 8 << 20;
+    private FlowWindows windows = FlowWindows.fromBandwidthDelay(1_000_000_000L, 50);
+    private long maxStreams = 4096;
+    private int lowWaterMark = 256 << 10;
+    private int highWaterMark = 1 << 20;
+    private long idleTimeoutMillis = 30_000;
+    private long shutdownTimeoutMillis = 2_000;
+
+    private Builder() {}
+
+    private void once(String name) {
+      if (!set.add(name)) {
+        throw new IllegalStateException(name + " was already set");
+      }
+    }
+
+    /** Serves {@code store}; the caller keeps ownership and closes it after the server. */
+    public Builder store(ChunkStore store) {
+      stores.add(Objects.requireNonNull(store, "store"));
+      return this;
+    }
+
+    /** Serves the pack at {@code path}, opened by {@link #start} and closed by {@link #close}. */
+    public Builder pack(Path path) {
+      packs.add(Objects.requireNonNull(path, "path"));
+      return this;
+    }
+
+    /** Default: all interfaces, UDP port {@value #DEFAULT_PORT}. Port 0 picks a free port. */
+    public Builder listen(InetSocketAddress address) {
+      once("listen");
+      this.listen = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    public Builder listen(String host, int port) {
+      return listen(new InetSocketAddress(host, port));
+    }
+
+    /** The server's certificate chain and its private key, both PEM (PKCS#8 key). */
+    public Builder certificate(Path certChainPem, Path privateKeyPem) {
+      once("certificate");
+      this.certFile = Objects.requireNonNull(certChainPem, "certChainPem");
+      this.keyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      return this;
+    }
+
+    /**
+     * A fresh self-signed certificate for localhost / 127.0.0.1 / ::1 (tests, demos; needs netty-pkitesting on the
+     * class path). Clients trust it with {@link QuicChunkServer#certificateSha256()} or {@link #certificatePem()}.
+     */
+    public Builder selfSigned() {
+      once("certificate");
+      this.selfSigned = true;
+      return this;
+    }
+
+    /** Event-loop threads (default 1: connections are spread over them). */
+    public Builder eventLoopThreads(int n) {
+      once("eventLoopThreads");
+      if (n < 1) {
+        throw new IllegalArgumentException("eventLoopThreads must be >= 1: " + n);
+      }
+      this.threads = n;
+      return this;
+    }
+
+    /** Largest frame accepted and sent; must hold the largest stored chunk plus 13 bytes (default 8 MiB). */
+    public Builder maxFrameBytes(int bytes) {
+      once("maxFrameBytes");
+      if (bytes < Frame.MIN_MAX_FRAME) {
+        throw new IllegalArgumentException("maxFrameBytes must be >= " + Frame.MIN_MAX_FRAME + ": " + bytes);
+      }
+      this.maxFrame = bytes;
+      return this;
+    }
+
+    /** Receive windows from a path's bandwidth and RTT (default 1 Gbit/s × 50 ms); see {@link #flowWindows}. */
+    public Builder bandwidthDelay(long bitsPerSecond, long rttMillis) {
+      once("windows");
+      this.windows = FlowWindows.fromBandwidthDelay(bitsPerSecond, rttMillis);
+      return this;
+    }
+
+    /** Initial QUIC receive windows: per connection and per stream, in bytes. */
+    public Builder flowWindows(long connectionBytes, long streamBytes) {
+      once("windows");
+      this.windows = new FlowWindows(connectionBytes, streamBytes);
+      return this;
+    }
+
+    /** Concurrent streams a client may open (default 4096: one per outstanding demand request). */
+    public Builder maxStreams(long n) {
+      once("maxStreams");
+      if (n < 2) {
+        throw new IllegalArgumentException("maxStreams must be >= 2: " + n);
+      }
+      this.maxStreams = n;
+      return this;
+    }
+
+    /**
+     * Water marks of the prefetch stream: chunks leave the queue (where a demand request removes them) only while
+     * fewer than {@code high} bytes wait in the stream. Default 256 KiB / 1 MiB.
+     */
+    public Builder writeBufferWaterMark(int low, int high) {
+      once("writeBufferWaterMark");
+      if (low < 1 || high < low) {
+        throw new IllegalArgumentException("need 1 <= low <= high: " + low + ", " + high);
+      }
+      this.lowWaterMark = low;
+      this.highWaterMark = high;
+      return this;
+    }
+
+    /** A connection silent for this long is closed (default 30 s). */
+    public Builder idleTimeoutMillis(long millis) {
+      once("idleTimeoutMillis");
+      if (millis < 1) {
+        throw new IllegalArgumentException("idleTimeoutMillis must be positive: " + millis);
+      }
+      this.idleTimeoutMillis = millis;
+      return this;
+    }
+
+    public QuicChunkServer build() {
+      if (stores.isEmpty() && packs.isEmpty()) {
+        throw new IllegalStateException("nothing to serve: add a store(...) or pack(...)");
+      }
+      if (certFile == null && !selfSigned) {
+        throw new IllegalStateException("QUIC needs TLS: give certificate(certPem, keyPem) or selfSigned()");
+      }
+      Builder c = new Builder();
+      c.stores.addAll(stores);
+      c.packs.addAll(packs);
+      c.listen = listen;
+      c.certFile = certFile;
+      c.keyFile = keyFile;
+      c.selfSigned = selfSigned;
+      c.threads = threads;
+      c.maxFrame = maxFrame;
+      c.windows = windows;
+      c.maxStreams = maxStreams;
+      c.lowWaterMark = lowWaterMark;
+      c.highWaterMark = highWaterMark;
+      c.idleTimeoutMillis = idleTimeoutMillis;
+      c.shutdownTimeoutMillis = shutdownTimeoutMillis;
+      return new QuicChunkServer(c);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.vad.transport.quic.internal;
+
+import dev.vad.ApplianceId;
+import dev.vad.ChunkKey;
+import dev.vad.transport.tcp.internal.ErrorCodes;
+import dev.vad.transport.tcp.internal.Frame;
+import dev.vad.transport.tcp.internal.ServedAppliance;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamPriority;
+import io.netty.util.AttributeKey;
+import java.io.IOException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's handler for one QUIC stream. The stream's first frame gives its role: HELLO makes it the control
+ * stream, a demand REQUEST a demand stream (answered, then finished), a prefetch REQUEST the connection's prefetch
+ * stream (REQUEST and CANCEL frames feed a queue of keys that is written out only while the stream is writable).
+ * Demand streams are sent at QUIC urgency 0 and the prefetch stream at 7, so quiche's scheduler puts demand bytes
+ * ahead of prefetch bytes it already holds. All streams of a connection run on its event loop, so the per-connection
+ * {@link Conn} needs no locking.
+ */
+public final class ServerStream extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ServerStream.class);
+  private static final AttributeKey<Conn> CONN = AttributeKey.valueOf("vad.quic.connection");
+  static final QuicStreamPriority DEMAND_PRIORITY = new QuicStreamPriority(0, false);
+  static final QuicStreamPriority PREFETCH_PRIORITY = new QuicStreamPriority(7, false);
+
+  private enum Role { NEW, CONTROL, DEMAND, PREFETCH }
+
+  /** Per-connection state: the appliance chosen by HELLO, and the prefetch queue (key → request id). */
+  static final class Conn {
+    ServedAppliance app;
+    final LinkedHashMap<Long, Integer> queue = new LinkedHashMap<>();
+  }
+
+  private final Map<ApplianceId, ServedAppliance> appliances;
+  private final int maxFrame;
+  private Role role = Role.NEW;
+
+  public ServerStream(Map<ApplianceId, ServedAppliance> appliances, int maxFrame) {
+    this.appliances = appliances;
+    this.maxFrame = maxFrame;
+  }
+
+  private static Conn conn(Channel stream) {
+    QuicChannel q = (QuicChannel) stream.parent();
+    Conn c = q.attr(CONN).get();
+    if (c == null) {
+      c = new Conn();
+      q.attr(CONN).set(c);
+    }
+    return c;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Conn conn = conn(ctx.channel());
+    if (msg instanceof Frame.Malformed m) {
+      ctx.writeAndFlush(new Frame.Error(m.code(), m.fatal(), 0, Frame.NO_KEY, m.message()));
+      if (m.fatal()) {
+        ctx.close();
+      }
+    } else if (msg instanceof Frame.Hello h) {
+      hello(ctx, conn, h);
+    } else if (conn.app == null) {
+      protocol(ctx, "HELLO must come first, on its own stream");
+    } else if (msg instanceof Frame.Request r) {
+      request(ctx, conn, r);
+    } else if (msg instanceof Frame.Cancel c && role == Role.PREFETCH) {
+      for (long k : c.keys()) {
+        conn.queue.remove(k);
+      }
+    } else if (msg instanceof Frame.Ping p && role == Role.CONTROL) {
+      ctx.writeAndFlush(new Frame.Pong(p.payload()));
+    } else {
+      if (msg instanceof Frame.Chunk c) {
+        c.data().release();
+      }
+      protocol(ctx, msg.getClass().getSimpleName() + " not allowed on a " + role + " stream");
+    }
+  }
+
+  private void hello(ChannelHandlerContext ctx, Conn conn, Frame.Hello h) {
+    if (role != Role.NEW || conn.app != null) {
+      fatal(ctx, ErrorCodes.PROTOCOL, "second HELLO");
+      return;
+    }
+    if (h.magic() != Frame.MAGIC || h.version() != Frame.VERSION) {
+      fatal(ctx, ErrorCodes.BAD_HELLO, "bad magic 0x" + Integer.toHexString(h.magic()) + " or version "
+          + h.version() + " (this server speaks version " + Frame.VERSION + ")");
+      return;
+    }
+    ServedAppliance app = appliances.get(ApplianceId.parse(HexFormat.of().formatHex(h.applianceId())));
+    if (app == null) {
+      fatal(ctx, ErrorCodes.UNKNOWN_APPLIANCE, "appliance " + HexFormat.of().formatHex(h.applianceId())
+          + " is not served here");
+      return;
+    }
+    role = Role.CONTROL;
+    conn.app = app;
+    boolean sections = (h.flags() & Frame.FLAG_WANT_MANIFEST) != 0;
+    ctx.write(new Frame.HelloOk(Frame.VERSION, maxFrame, sections ? 1 : 0));
+    if (sections) {
+      for (Frame f : app.sections()) {
+        ctx.write(f);
+      }
+    }
+    ctx.flush();
+  }
+
+  private void request(ChannelHandlerContext ctx, Conn conn, Frame.Request r) {
+    QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
+    if (r.demand()) {
+      if (role != Role.NEW) {
+        protocol(ctx, "a demand REQUEST must open its own stream");
+        return;
+      }
+      role = Role.DEMAND;
+      stream.updatePriority(DEMAND_PRIORITY);
+      for (long k : r.keys()) {
+        conn.queue.remove(k); // promoted: answered here, not again on the prefetch stream
+        ctx.write(answer(conn.app, r.requestId(), k));
+      }
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+      return;
+    }
+    if (role == Role.NEW) {
+      role = Role.PREFETCH;
+      stream.updatePriority(PREFETCH_PRIORITY);
+    } else if (role != Role.PREFETCH) {
+      protocol(ctx, "prefetch REQUEST on a " + role + " stream");
+      return;
+    }
+    for (long k : r.keys()) {
+      conn.queue.putIfAbsent(k, r.requestId());
+    }
+    pump(ctx, conn);
+  }
+
+  /** Writes queued prefetch answers while the stream takes them; the rest wait, overtakable, in the queue. */
+  private void pump(ChannelHandlerContext ctx, Conn conn) {
+    Channel ch = ctx.channel();
+    boolean wrote = false;
+    Iterator<Map.Entry<Long, Integer>> it = conn.queue.entrySet().iterator();
+    while (ch.isWritable() && it.hasNext()) {
+      Map.Entry<Long, Integer> e = it.next();
+      it.remove();
+      ctx.write(answer(conn.app, e.getValue(), e.getKey()));
+      wrote = true;
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+  }
+
+  private static Frame answer(ServedAppliance app, int requestId, long key) {
+    if (!app.hasStored(key)) {
+      return new Frame.Error(ErrorCodes.NO_SUCH_CHUNK, false, requestId, key, "no stored chunk "
+          + ChunkKey.unpack(key) + " in appliance " + app.id().shortHex());
+    }
+    try {
+      return app.chunkFrame(requestId, key);
+    } catch (IOException | RuntimeException e) {
+      log.warn("reading chunk {} of {} failed", ChunkKey.unpack(key), app.id().shortHex(), e);
+      return new Frame.Error(ErrorCodes.READ_FAILED, false, requestId, key, "reading chunk "
+          + ChunkKey.unpack(key) + " failed: " + e);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (role == Role.PREFETCH && ctx.channel().isWritable()) {
+      pump(ctx, conn(ctx.channel()));
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  private void protocol(ChannelHandlerContext ctx, String why) {
+    ctx.writeAndFlush(new Frame.Error(ErrorCodes.PROTOCOL, false, 0, Frame.NO_KEY, why));
+  }
+
+  /** A fatal error ends the whole connection, after the ERROR frame has been flushed (or 5 s). */
+  private void fatal(ChannelHandlerContext ctx, int code, String why) {
+    QuicChannel q = (QuicChannel) ctx.channel().parent();
+    ctx.writeAndFlush(new Frame.Error(code, true, 0, Frame.NO_KEY, why))
+        .addListener((ChannelFutureListener) f -> q.eventLoop().schedule(() -> q.close(), 100,
+            TimeUnit.MILLISECONDS));
+    q.eventLoop().schedule(() -> q.close(), 5, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("stream {} failed: {}", ctx.channel(), cause.toString());
+    ctx.close();
+  }
+}
