@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "vad", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Virtual appliance delivery: pack VM images so they can be streamed and started early.",
     subcommands = {PackCommand.class, InspectCommand.class, DemoCommand.class, TraceCommand.class,
-        ProfileCommand.class, SimulateCommand.class},
+        ProfileCommand.class, SimulateCommand.class, ServeCommand.class, FetchCommand.class, WanCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure (I/O, corrupt pack, ...)", "2:usage error"})
 public final class VadCommand implements Runnable {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -170,8 +171,14 @@ public final class WanRelay implements Closeable {
         }
       } catch (IOException | InterruptedException e) {
         // closed or reset: pass the end on
+      } catch (RejectedExecutionException e) {
+        return; // the writer failed and stopped the timer: the connection is gone
       }
-      pipe.transmit(id, 0, System.nanoTime(), null, () -> arrived.add(eof));
+      try {
+        pipe.transmit(id, 0, System.nanoTime(), null, () -> arrived.add(eof));
+      } catch (RejectedExecutionException e) {
+        // as above
+      }
     }, "vad-wan-" + name + "-read");
     Thread writer = new Thread(() -> {
       try {
