@@ -9,6 +9,7 @@ import dev.vad.policy.Durations;
 import dev.vad.policy.Policies;
 import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.sched.SchedulerConfig;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.transport.TransportOptions;
@@ -86,6 +87,12 @@ public final class FetchCommand implements Callable<Integer> {
       description = "Give up if no chunk arrives for this long (default: ${DEFAULT-VALUE}); rerun to resume.")
   long stallTimeoutNanos;
 
+  @Option(names = "--min-window", paramLabel = "SIZE", defaultValue = "8M", converter = Converters.Size.class,
+      description = "Keep at least this many bytes requested ahead (default: ${DEFAULT-VALUE}). The scheduler "
+          + "sizes its window from bandwidth x RTT, which on fast links is smaller than the time to verify and "
+          + "store a chunk; a whole-appliance fetch has no reads to protect, so it keeps the pipe deep.")
+  long minWindowBytes;
+
   @Override
   public Integer call() throws Exception {
     URI uri = parseUri();
@@ -95,6 +102,10 @@ public final class FetchCommand implements Callable<Integer> {
       options = PolicyOptions.parse(policyOpts);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--policy-opt: " + e.getMessage());
+    }
+    if (minWindowBytes < 1 || minWindowBytes > SchedulerConfig.DEFAULTS.maxWindowBytes()) {
+      throw new ParameterException(spec.commandLine(), "--min-window must be from 1 byte to "
+          + ChunkSizes.format(SchedulerConfig.DEFAULTS.maxWindowBytes()) + ": " + minWindowBytes);
     }
     if (connectTimeoutNanos <= 0 || stallTimeoutNanos <= 0) {
       throw new ParameterException(spec.commandLine(), "timeouts must be positive");
@@ -109,7 +120,7 @@ public final class FetchCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
         StreamingAppliance app = StreamingAppliance.builder().uri(uri).transportOptions(transport).cache(cache)
-            .policy(provider).policyOptions(options).open()) {
+            .policy(provider).policyOptions(options).schedulerConfig(schedulerConfig()).open()) {
       Manifest m = app.manifest();
       long presentAtStart = app.presentChunks();
       FetchProgress progress = new FetchProgress(StatusLine.forStderr(err), presentAtStart);
@@ -140,6 +151,12 @@ public final class FetchCommand implements Callable<Integer> {
       printSummary(stdout, uri, m, presentAtStart, metrics, fetchNanos, files, written, writeNanos);
     }
     return 0;
+  }
+
+  private SchedulerConfig schedulerConfig() {
+    SchedulerConfig d = SchedulerConfig.DEFAULTS;
+    return new SchedulerConfig(d.initialLink(), d.windowFactor(), Math.max(d.minWindowBytes(), minWindowBytes),
+        d.maxWindowBytes());
   }
 
   private URI parseUri() {

@@ -124,6 +124,8 @@ class ServeFetchErrorsTest {
     Cli.run("fetch", uri, "--cache", dir.toString(), "--policy-opt", "novalue").failedWith(2, "--policy-opt");
     Cli.run("fetch", uri).failedWith(2, "--cache");
     Cli.run("fetch", uri, "--cache", dir.toString(), "--connect-timeout", "0s").failedWith(2, "positive");
+    Cli.run("fetch", uri, "--cache", dir.toString(), "--min-window", "0").failedWith(2, "--min-window", ": 0");
+    Cli.run("fetch", uri, "--cache", dir.toString(), "--min-window", "1G").failedWith(2, "--min-window", "64.0 MiB");
   }
 
   @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * small sender buffer (like a socket's); when it is full the relay stops reading, so TCP flow control reaches the
  * sender and memory stays bounded whatever the peers do.
  *
- * <p>Threads: one acceptor, two readers and two writers per connection, one timer per direction.
+ * <p>Threads: one acceptor, two readers and two writers per connection, one timer per direction. Each writer
+ * delivers its direction's messages in the order they were read, each at its arrival time.
  */
 public final class WanRelay implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(WanRelay.class);
@@ -152,8 +154,12 @@ public final class WanRelay implements Closeable {
     timers.add(timer);
     ShapedPipe pipe = new ShapedPipe(timer, shape.toBuilder().seed(seed).build());
     Semaphore sendBuffer = new Semaphore(SEND_BUFFER_BYTES);
-    LinkedBlockingQueue<byte[]> arrived = new LinkedBlockingQueue<>();
+    // Messages are queued in send order with their arrival time and the writer waits for each in turn. Scheduling
+    // each arrival on the timer instead reorders bytes when the reader is preempted between computing an arrival
+    // and scheduling it: at high rates the next message is due microseconds later and overtakes it.
+    LinkedBlockingQueue<Delivery> arrived = new LinkedBlockingQueue<>();
     byte[] eof = new byte[0];
+    Runnable arrives = () -> { };
     Thread reader = new Thread(() -> {
       long id = 0;
       try {
@@ -167,7 +173,8 @@ public final class WanRelay implements Closeable {
           }
           byte[] msg = java.util.Arrays.copyOf(buf, r);
           sendBuffer.acquire(r);
-          pipe.transmit(id++, r, System.nanoTime(), () -> sendBuffer.release(r), () -> arrived.add(msg));
+          long due = pipe.transmit(id++, r, System.nanoTime(), () -> sendBuffer.release(r), arrives).arrivalNanos();
+          arrived.add(new Delivery(msg, due));
         }
       } catch (IOException | InterruptedException e) {
         // closed or reset: pass the end on
@@ -175,7 +182,7 @@ public final class WanRelay implements Closeable {
         return; // the writer failed and stopped the timer: the connection is gone
       }
       try {
-        pipe.transmit(id, 0, System.nanoTime(), null, () -> arrived.add(eof));
+        arrived.add(new Delivery(eof, pipe.transmit(id, 0, System.nanoTime(), null, arrives).arrivalNanos()));
       } catch (RejectedExecutionException e) {
         // as above
       }
@@ -184,14 +191,18 @@ public final class WanRelay implements Closeable {
       try {
         OutputStream out = to.getOutputStream();
         while (true) {
-          byte[] msg = arrived.take();
-          if (msg == eof) {
+          Delivery d = arrived.take();
+          long wait = d.arrivalNanos() - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+          if (d.bytes() == eof) {
             to.shutdownOutput(); // half-close, as the sender did
             break;
           }
-          out.write(msg);
+          out.write(d.bytes());
           out.flush();
-          counter.addAndGet(msg.length);
+          counter.addAndGet(d.bytes().length);
         }
       } catch (IOException | InterruptedException e) {
         closeBoth.run();
@@ -206,6 +217,9 @@ public final class WanRelay implements Closeable {
     reader.start();
     writer.start();
   }
+
+  /** A relayed message and when it reaches the far end ({@link System#nanoTime()}). */
+  private record Delivery(byte[] bytes, long arrivalNanos) {}
 
   private static void closeQuietly(Socket s) {
     try {
