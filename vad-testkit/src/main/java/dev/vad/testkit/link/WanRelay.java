@@ -15,10 +15,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,10 +192,7 @@ public final class WanRelay implements Closeable {
         OutputStream out = to.getOutputStream();
         while (true) {
           Delivery d = arrived.take();
-          long wait = d.arrivalNanos() - System.nanoTime();
-          if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
-          }
+          awaitNanoTime(d.arrivalNanos());
           if (d.bytes() == eof) {
             to.shutdownOutput(); // half-close, as the sender did
             break;
@@ -216,6 +213,17 @@ public final class WanRelay implements Closeable {
     writer.setDaemon(true);
     reader.start();
     writer.start();
+  }
+
+  /** Parks until {@code deadline} (Thread.sleep would round up to whole milliseconds on Java 17). */
+  private static void awaitNanoTime(long deadline) throws InterruptedException {
+    long wait;
+    while ((wait = deadline - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(wait);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
   }
 
   /** A relayed message and when it reaches the far end ({@link System#nanoTime()}). */
