@@ -17,6 +17,7 @@ import dev.vad.transport.Transports;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -119,8 +120,7 @@ public final class FetchCommand implements Callable<Integer> {
         TransportOptions.DEFAULTS.requestTimeout(), TransportOptions.DEFAULTS.extra());
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
-        StreamingAppliance app = StreamingAppliance.builder().uri(uri).transportOptions(transport).cache(cache)
-            .policy(provider).policyOptions(options).schedulerConfig(schedulerConfig()).open()) {
+        StreamingAppliance app = open(uri, transport, provider, options)) {
       Manifest m = app.manifest();
       long presentAtStart = app.presentChunks();
       FetchProgress progress = new FetchProgress(StatusLine.forStderr(err), presentAtStart);
@@ -151,6 +151,32 @@ public final class FetchCommand implements Callable<Integer> {
       printSummary(stdout, uri, m, presentAtStart, metrics, fetchNanos, files, written, writeNanos);
     }
     return 0;
+  }
+
+  private StreamingAppliance open(URI uri, TransportOptions transport, PrefetchPolicyProvider provider,
+      PolicyOptions options) throws IOException {
+    try {
+      return StreamingAppliance.builder().uri(uri).transportOptions(transport).cache(cache).policy(provider)
+          .policyOptions(options).schedulerConfig(schedulerConfig()).open();
+    } catch (ConnectException e) {
+      throw connectFailure(uri, e);
+    }
+  }
+
+  /**
+   * {@code cannot connect to HOST:PORT (vad+tcp://...): connection refused} instead of the socket layer's text, e.g.
+   * Netty's {@code finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:7420}.
+   */
+  static IOException connectFailure(URI uri, ConnectException e) {
+    String m = e.getMessage() == null ? "connection failed" : e.getMessage();
+    m = m.replaceFirst("^\\w+\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", "")
+        .replaceFirst(": /?[^\\s:]*[:\\d.\\[\\]a-fA-F]*:\\d+$", "");
+    String where = uri.getHost() == null ? uri.toString()
+        : uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    IOException x = new IOException("cannot connect to " + where + " (" + uri.getScheme() + "): "
+        + m.toLowerCase(Locale.ROOT));
+    x.addSuppressed(e);
+    return x;
   }
 
   private SchedulerConfig schedulerConfig() {

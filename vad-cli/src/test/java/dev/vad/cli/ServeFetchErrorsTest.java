@@ -89,8 +89,22 @@ class ServeFetchErrorsTest {
     }
     long t0 = System.nanoTime();
     Cli.run("fetch", "vad+tcp://127.0.0.1:" + port + "/" + "ab".repeat(32), "--cache", dir.toString(),
-        "--connect-timeout", "2s").failedWith(1, "127.0.0.1:" + port, "refused");
+        "--connect-timeout", "2s").failedWith(1, "vad: cannot connect to 127.0.0.1:" + port + " (vad+tcp): connection "
+        + "refused");
     assertThat((System.nanoTime() - t0) / 1e9).isLessThan(2.0);
+  }
+
+  @Test
+  void connectFailuresReadAsOneLineWithoutSocketLayerNoise() {
+    java.net.URI uri = java.net.URI.create("vad+tcp://10.1.2.3:7420/" + "ab".repeat(32));
+    assertThat(FetchCommand.connectFailure(uri, new java.net.ConnectException(
+        "finishConnect(..) failed with error(-111): Connection refused: /10.1.2.3:7420")).getMessage())
+        .isEqualTo("cannot connect to 10.1.2.3:7420 (vad+tcp): connection refused");
+    assertThat(FetchCommand.connectFailure(uri, new java.net.ConnectException(
+        "connection timed out after 1000 ms: /10.1.2.3:7420")).getMessage())
+        .isEqualTo("cannot connect to 10.1.2.3:7420 (vad+tcp): connection timed out after 1000 ms");
+    assertThat(FetchCommand.connectFailure(uri, new java.net.ConnectException("Network is unreachable"))
+        .getMessage()).isEqualTo("cannot connect to 10.1.2.3:7420 (vad+tcp): network is unreachable");
   }
 
   @Test
