@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         + "loss as retransmission stalls) until Ctrl-C/TERM. Point any client at the listen port: vad fetch, "
         + "QEMU's curl driver, curl.",
     footer = {"%nExamples:", "  vad wan --listen 7421 --to server:7420 --rtt 40ms --rate 20mbit",
-        "  vad wan --listen 127.0.0.1:8080 --to 127.0.0.1:80 --rate 50mbit --rtt 150ms --loss 0.1%"})
+        "  vad wan --listen 8080 --to web:80 --rate 50mbit --rtt 150ms --loss 0.1%%"})
 public final class WanCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
@@ -44,7 +44,7 @@ public final class WanCommand implements Callable<Integer> {
   double bytesPerSecond;
 
   @Option(names = "--loss", paramLabel = "LOSS", defaultValue = "0", converter = Converters.Loss.class,
-      description = "Packet loss, e.g. 0.1% or 0.001 (default: ${DEFAULT-VALUE}); costs retransmission stalls, "
+      description = "Packet loss, e.g. 0.1%% or 0.001 (default: ${DEFAULT-VALUE}); costs retransmission stalls, "
           + "data is never lost.")
   double loss;
 
