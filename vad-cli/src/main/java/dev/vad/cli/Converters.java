@@ -5,7 +5,10 @@ import dev.vad.codec.Codec;
 import dev.vad.codec.Codecs;
 import dev.vad.pack.ImageSource;
 import dev.vad.policy.Durations;
+import dev.vad.sim.LinkModel;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.NoSuchElementException;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -132,5 +135,112 @@ final class Converters {
       }
       return v;
     }
+  }
+
+  /** A link rate: {@code 20mbit}, {@code 512kbit}, {@code 1gbit}, {@code 3MB}; bytes per second. */
+  static final class Rate implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String value) {
+      try {
+        return LinkModel.parseRate(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** A packet loss rate, as a percentage ({@code 0.1%}) or a fraction ({@code 0.001}), from 0 to 50%. */
+  static final class Loss implements ITypeConverter<Double> {
+    @Override
+    public Double convert(String value) {
+      String s = value.strip();
+      boolean percent = s.endsWith("%");
+      double v;
+      try {
+        v = Double.parseDouble(percent ? s.substring(0, s.length() - 1).strip() : s);
+      } catch (NumberFormatException e) {
+        v = Double.NaN;
+      }
+      if (percent) {
+        v /= 100;
+      }
+      if (!(v >= 0 && v <= 0.5)) {
+        throw new TypeConversionException("loss must be a percentage from 0% to 50% (e.g. 0.1%) or a fraction "
+            + "from 0 to 0.5: '" + value + "'");
+      }
+      return v;
+    }
+  }
+
+  /** A listen address: {@code [tcp://][HOST]:PORT} or just {@code PORT}; no host means all interfaces. */
+  static final class ListenAddress implements ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      return hostPort(value, "0.0.0.0", true);
+    }
+  }
+
+  /** An address to connect to: {@code [tcp://]HOST:PORT}. */
+  static final class TargetAddress implements ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      return hostPort(value, null, false);
+    }
+  }
+
+  /**
+   * Parses {@code [tcp://]HOST:PORT}, {@code [tcp://][IPV6]:PORT}, {@code :PORT} or {@code PORT} (the last two
+   * only with a default host) and resolves the host.
+   */
+  static InetSocketAddress hostPort(String value, String defaultHost, boolean portZeroAllowed) {
+    String s = value.strip();
+    int scheme = s.indexOf("://");
+    if (scheme >= 0) {
+      if (!s.substring(0, scheme).toLowerCase(Locale.ROOT).equals("tcp")) {
+        throw new TypeConversionException("only tcp:// addresses are supported: '" + value + "'");
+      }
+      s = s.substring(scheme + 3);
+    }
+    if (s.endsWith("/")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    String host;
+    String port;
+    if (s.startsWith("[")) {
+      int end = s.indexOf(']');
+      if (end < 0 || !s.startsWith(":", end + 1)) {
+        throw new TypeConversionException("expected [IPV6]:PORT: '" + value + "'");
+      }
+      host = s.substring(1, end);
+      port = s.substring(end + 2);
+    } else {
+      int colon = s.lastIndexOf(':');
+      host = colon < 0 ? "" : s.substring(0, colon);
+      port = s.substring(colon + 1);
+      if (host.contains(":")) {
+        throw new TypeConversionException("put IPv6 addresses in brackets, e.g. [::1]:7420: '" + value + "'");
+      }
+    }
+    if (host.isEmpty()) {
+      if (defaultHost == null) {
+        throw new TypeConversionException("expected HOST:PORT: '" + value + "'");
+      }
+      host = defaultHost;
+    }
+    int p;
+    try {
+      p = Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      p = -1;
+    }
+    if (p < (portZeroAllowed ? 0 : 1) || p > 65535) {
+      throw new TypeConversionException("bad port '" + port + "' in '" + value + "' (expected "
+          + (portZeroAllowed ? "0" : "1") + " to 65535" + (defaultHost == null ? ", as HOST:PORT)" : ")"));
+    }
+    InetSocketAddress a = new InetSocketAddress(host, p);
+    if (a.isUnresolved()) {
+      throw new TypeConversionException("unknown host '" + host + "' in '" + value + "'");
+    }
+    return a;
   }
 }

@@ -200,7 +200,7 @@ public final class MountCommand implements Callable<Integer> {
   /** Waits for the policy's ready rule, printing the share of chunks present; false if stopped first. */
   private boolean awaitReady(StreamingAppliance app, FuseMount mount, PrintWriter err)
       throws IOException, InterruptedException {
-    boolean terminal = ProgressReporter.stderrIsTerminal();
+    boolean terminal = StatusLine.stderrIsTerminal();
     long last = System.nanoTime();
     int width = 0;
     while (!app.awaitReady(Duration.ofMillis(200))) {

@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "vad", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Virtual appliance delivery: pack VM images so they can be streamed and started early.",
     subcommands = {PackCommand.class, InspectCommand.class, MountCommand.class, DemoCommand.class,
-        TraceCommand.class, ProfileCommand.class, SimulateCommand.class,
-        RunCommand.class},
+        TraceCommand.class, ProfileCommand.class, SimulateCommand.class, RunCommand.class, ServeCommand.class,
+        FetchCommand.class, WanCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure (I/O, corrupt pack, ...)", "2:usage error"})
 public final class VadCommand implements Runnable {

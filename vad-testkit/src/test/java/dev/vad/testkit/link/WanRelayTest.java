@@ -11,7 +11,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,6 +169,46 @@ class WanRelayTest {
       }
       assertThat(n).isEqualTo(-1);
       assertThat(Arrays.copyOf(rest, 0)).isEmpty();
+    }
+  }
+
+  /**
+   * Bytes must come out in the order they went in even when the relay's threads are preempted between computing a
+   * message's arrival time and scheduling it (a busy machine): at a high rate messages are microseconds apart, so a
+   * late-scheduled one would otherwise overtake the next. CPU hogs make preemption likely.
+   */
+  @Test
+  void orderIsKeptUnderCpuContention() throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> hogs = new ArrayList<>();
+    for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors() + 2; i++) {
+      Thread h = new Thread(() -> {
+        long x = 0;
+        while (!stop.get()) {
+          x += System.nanoTime() % 7;
+        }
+        if (x == 42) {
+          System.out.print("");
+        }
+      });
+      h.setDaemon(true);
+      h.start();
+      hogs.add(h);
+    }
+    try {
+      for (int round = 0; round < 5; round++) {
+        try (WanRelay r = relay(2_000_000_000L, 1); Socket s = new Socket()) {
+          s.connect(r.boundAddress());
+          s.getOutputStream().write('B');
+          byte[] got = s.getInputStream().readAllBytes();
+          assertThat(Arrays.mismatch(got, bulk)).as("round %d: first byte out of place", round).isEqualTo(-1);
+        }
+      }
+    } finally {
+      stop.set(true);
+      for (Thread h : hogs) {
+        h.join();
+      }
     }
   }
 }
