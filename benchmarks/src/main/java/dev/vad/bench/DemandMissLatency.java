@@ -123,11 +123,10 @@ public final class DemandMissLatency {
     System.out.println("        each (ms):" + all);
     LinkEstimate e = observed.link;
     if (e != null) {
-      double window = Math.max(config.minWindowBytes(),
-          Math.min(config.maxWindowBytes(), e.bytesPerSecond() * e.rttNanos() / 1e9 * config.windowFactor()));
-      System.out.printf(Locale.ROOT, "        scheduler's estimate at the end: %.2f MB/s, RTT %.1f ms -> prefetch "
-          + "window %.0f KiB (factor %.1f)%n", e.bytesPerSecond() / 1e6, e.rttNanos() / 1e6, window / 1024,
-          config.windowFactor());
+      double bdp = e.bytesPerSecond() * e.rttNanos() / 1e9;
+      System.out.printf(Locale.ROOT, "        scheduler's estimate at the end: %.2f MB/s, RTT %.1f ms (one BDP %.0f KiB;"
+          + " the window is %.1f x that during startup, then 1-1.25 x)%n", e.bytesPerSecond() / 1e6,
+          e.rttNanos() / 1e6, bdp / 1024, config.windowFactor());
     }
   }
 

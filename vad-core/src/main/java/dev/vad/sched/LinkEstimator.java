@@ -21,6 +21,10 @@ final class LinkEstimator {
   private long latencyMin = Long.MAX_VALUE;
 
   private boolean busy;
+  private boolean startup = true;
+  private double plateau;
+  private int samplesWithoutGrowth;
+  private long samplesTaken;
   private long intervalStart = -1;
   private long intervalBytes;
 
@@ -82,7 +86,31 @@ final class LinkEstimator {
     }
   }
 
+  /**
+   * How much more than one bandwidth-delay product to keep in flight. While the estimate still grows (startup) the
+   * configured factor, so the window can outrun a too-low first guess; once it has stopped growing for three
+   * samples, one BDP, with every eighth sample interval at 1.25 to notice a faster link (BBR's probing, simplified).
+   * Keeping exactly one BDP in steady state is what bounds a demand miss to about one round trip behind bulk data.
+   */
+  double gain(double startupFactor) {
+    if (startup) {
+      return startupFactor;
+    }
+    return samplesTaken % 8 == 0 ? 1.25 : 1.0;
+  }
+
+  boolean inStartup() {
+    return startup;
+  }
+
   private void addBandwidthSample(double bytesPerSecond) {
+    samplesTaken++;
+    if (bytesPerSecond > plateau * 1.25) {
+      plateau = bytesPerSecond;
+      samplesWithoutGrowth = 0;
+    } else if (++samplesWithoutGrowth >= 3) {
+      startup = false;
+    }
     bw[bwNext] = bytesPerSecond;
     bwNext = (bwNext + 1) % BW_SAMPLES;
     bwCount = Math.min(bwCount + 1, BW_SAMPLES);

@@ -314,7 +314,7 @@ public final class Scheduler {
   /** Current bound on in-flight prefetch bytes. */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
-    double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * config.windowFactor();
+    double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * link.gain(config.windowFactor());
     return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp));
   }
 

@@ -4,11 +4,13 @@ import dev.vad.policy.LinkEstimate;
 import java.util.Objects;
 
 /**
- * Scheduler tuning. In-flight prefetch is kept near {@code bandwidth × RTT × windowFactor} (at least
- * {@code minWindowBytes}), so a demand miss waits behind about one round trip of bulk data, never the whole queue.
+ * Scheduler tuning. In-flight prefetch is kept near {@code bandwidth × RTT} (at least {@code minWindowBytes}), so a
+ * demand miss waits behind about one round trip of bulk data, never the whole queue; while the bandwidth estimate
+ * is still growing (startup) the window is {@code windowFactor} times that, so it can outrun a low first guess.
  *
  * @param initialLink the link assumed until measurements arrive
- * @param windowFactor multiple of the bandwidth-delay product kept in flight (2 lets the estimate grow)
+ * @param windowFactor multiple of the bandwidth-delay product kept in flight during startup (2 lets the estimate
+ *     grow); afterwards one BDP, probing at 1.25 now and then
  * @param minWindowBytes floor of the prefetch window
  * @param maxWindowBytes ceiling of the prefetch window
  */

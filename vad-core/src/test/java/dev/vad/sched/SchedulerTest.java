@@ -205,4 +205,23 @@ class SchedulerTest {
     }
     assertThat(s.linkEstimate().bytesPerSecond()).isBetween(4.0e6, 6.0e6);
   }
+
+  @Test
+  void onceTheBandwidthStopsGrowingTheWindowShrinksToAboutOneBdp() {
+    Manifest m = TestManifests.uniform(4000, 65536, 25_000);
+    Scheduler s = scheduler(m, PrefetchPolicyProvider.full());
+    s.rttSample(40 * MS, now); // as a transport's handshake gives it
+    // deliver at the link's 2.5 MB/s (one 25 kB chunk per 10 ms) for 3 s
+    List<Action.Request> out = new ArrayList<>(requests(actions, Priority.PREFETCH));
+    now += 40 * MS;
+    for (int i = 0; i < 300 && !out.isEmpty(); i++) {
+      now += 10 * MS;
+      s.arrived(out.remove(0).key(), now);
+      out.addAll(requests(drain(s), Priority.PREFETCH));
+    }
+    long bdp = (long) (2.5e6 * 0.040);
+    assertThat(s.linkEstimate().rttNanos()).isEqualTo(40 * MS);
+    assertThat(s.windowBytes()).as("steady: one BDP, or 1.25 x while probing").isBetween(bdp * 9 / 10, bdp * 13 / 10);
+    assertThat(s.inflightPrefetchBytes()).isLessThanOrEqualTo(s.windowBytes() + 25_000);
+  }
 }

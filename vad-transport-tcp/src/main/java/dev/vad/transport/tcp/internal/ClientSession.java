@@ -37,8 +37,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     this.where = where;
   }
 
+  private long helloSentNanos;
+
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    helloSentNanos = System.nanoTime();
     ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
         applianceId));
     ctx.fireChannelActive();
@@ -77,6 +80,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           throw new IOException(where + ": server speaks vad+tcp version " + ok.version() + ", expected "
               + Frame.VERSION);
         }
+        // the one round trip taken on an idle connection: no bulk data queued ahead of it
+        source.onHandshakeRtt(System.nanoTime() - helloSentNanos);
         if (wantSections) {
           state = State.MANIFEST;
         } else {

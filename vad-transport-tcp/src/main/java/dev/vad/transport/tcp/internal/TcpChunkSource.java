@@ -193,6 +193,18 @@ public final class TcpChunkSource implements ChunkSource {
       }
       this.listener = listener;
     }
+    long rtt = handshakeRttNanos;
+    if (rtt > 0) {
+      loop.execute(() -> {
+        if (!closed.get()) {
+          try {
+            listener.onRttSample(rtt);
+          } catch (RuntimeException ex) {
+            log.warn("{}: listener failed on an RTT sample", describe, ex);
+          }
+        }
+      });
+    }
   }
 
   @Override
@@ -493,6 +505,28 @@ public final class TcpChunkSource implements ChunkSource {
       }
     } finally {
       c.data().release();
+    }
+  }
+
+  /**
+   * HELLO → HELLO_OK, measured before any chunk is requested: the only RTT sample guaranteed not to wait behind
+   * queued bulk data (later PINGs queue behind whatever is in flight). Given to the listener first, so the
+   * scheduler's minimum-RTT estimate starts from the truth.
+   */
+  private volatile long handshakeRttNanos;
+
+  void onHandshakeRtt(long rttNanos) {
+    if (rttNanos <= 0) {
+      return;
+    }
+    handshakeRttNanos = handshakeRttNanos <= 0 ? rttNanos : Math.min(handshakeRttNanos, rttNanos);
+    Listener l = listener;
+    if (l != null && !closed.get()) {
+      try {
+        l.onRttSample(rttNanos);
+      } catch (RuntimeException ex) {
+        log.warn("{}: listener failed on an RTT sample", describe, ex);
+      }
     }
   }
 
