@@ -16,14 +16,12 @@ import dev.vad.transport.Transports;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -99,18 +97,18 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    URI source = parseUri();
-    PrefetchPolicyProvider provider = usage(() -> Policies.forName(policy));
-    PolicyOptions options = usage(() -> PolicyOptions.parse(policyOptions));
-    Duration limit = usage(() -> Duration.ofNanos(Durations.parseNanos(timeout)));
+    URI source = CommandArgs.uriOrPack(spec, uri);
+    PrefetchPolicyProvider provider = CommandArgs.usage(spec, () -> Policies.forName(policy));
+    PolicyOptions options = CommandArgs.usage(spec, () -> PolicyOptions.parse(policyOptions));
+    Duration limit = CommandArgs.usage(spec, () -> Duration.ofNanos(Durations.parseNanos(timeout)));
     if (limit.isZero() || limit.isNegative()) {
       throw new ParameterException(spec.commandLine(), "--timeout must be positive: " + timeout);
     }
-    Integer memoryMiB = memory == null ? null : usage(() -> mib(memory));
+    Integer memoryMiB = memory == null ? null : CommandArgs.usage(spec, () -> mib(memory));
     if (stopAtMarker && marker == null) {
       throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker");
     }
-    usage(() -> Transports.forScheme(source.getScheme()));
+    CommandArgs.usage(spec, () -> Transports.forScheme(source.getScheme()));
     if (record != null) {
       Path parent = record.toAbsolutePath().getParent();
       if (parent == null || !Files.isDirectory(parent)) {
@@ -213,30 +211,5 @@ public final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--memory must be a whole number of MiB, at least 16M: " + size);
     }
     return Math.toIntExact(bytes >> 20);
-  }
-
-  private URI parseUri() {
-    try {
-      URI u = new URI(uri);
-      if (u.getScheme() != null && u.getScheme().length() > 1) {
-        return u;
-      }
-    } catch (URISyntaxException e) {
-      // perhaps a path
-    }
-    Path p = Path.of(uri);
-    if (Files.isRegularFile(p)) {
-      return p.toAbsolutePath().toUri();
-    }
-    throw new ParameterException(spec.commandLine(), "'" + uri + "' is neither a URI with a scheme (available: "
-        + String.join(", ", Transports.schemes()) + ") nor an existing file");
-  }
-
-  private <T> T usage(java.util.function.Supplier<T> f) {
-    try {
-      return f.get();
-    } catch (NoSuchElementException | IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
   }
 }
