@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
     description = "Virtual appliance delivery: pack VM images so they can be streamed and started early.",
     subcommands = {PackCommand.class, InspectCommand.class, MountCommand.class, DemoCommand.class,
         TraceCommand.class, ProfileCommand.class, SimulateCommand.class, RunCommand.class, ServeCommand.class,
-        FetchCommand.class, WanCommand.class},
+        FetchCommand.class, WanCommand.class, SnapshotCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure (I/O, corrupt pack, ...)", "2:usage error"})
 public final class VadCommand implements Runnable {

@@ -38,13 +38,50 @@ public final class Snapshotter {
    */
   public Snapshot snapshot(Path ram, Path state, Pattern pauseAt, Duration timeout) throws IOException,
       InterruptedException {
+    Objects.requireNonNull(pauseAt, "pauseAt");
+    return snapshot(ram, state, vm -> vm.awaitConsole(pauseAt, 0, timeout), timeout);
+  }
+
+  /**
+   * As {@link #snapshot(Path, Path, Pattern, Duration)} but pauses the guest {@code after} QEMU's start instead of at
+   * a console marker.
+   *
+   * @throws QemuException if QEMU exits before then
+   */
+  public Snapshot snapshotAfter(Path ram, Path state, Duration after, Duration timeout) throws IOException,
+      InterruptedException {
+    if (after.isNegative()) {
+      throw new IllegalArgumentException("the pause delay must not be negative: " + after);
+    }
+    return snapshot(ram, state, vm -> {
+      long deadline = System.nanoTime() + after.toNanos();
+      for (long left = after.toNanos(); left > 0; left = deadline - System.nanoTime()) {
+        if (!vm.isAlive()) {
+          throw new QemuException("QEMU exited before the pause " + after.toMillis() + " ms after its start; "
+              + "stderr: " + vm.stderr().strip() + "; console: " + vm.console().strip());
+        }
+        Thread.sleep(Math.max(1, Math.min(50, left / 1_000_000)));
+      }
+      if (!vm.isAlive()) {
+        throw new QemuException("QEMU exited before the pause; stderr: " + vm.stderr().strip());
+      }
+    }, timeout);
+  }
+
+  /** How the guest reaches the point where it is paused. */
+  private interface PausePoint {
+    void await(QemuVm vm) throws IOException, InterruptedException;
+  }
+
+  private Snapshot snapshot(Path ram, Path state, PausePoint pausePoint, Duration timeout) throws IOException,
+      InterruptedException {
     checkShellSafe(state);
     long t0 = System.nanoTime();
     Files.deleteIfExists(ram);
     Files.deleteIfExists(state);
     QemuLauncher l = base.toBuilder().ramFile(ram, true).incomingDefer(false).paused(false).build();
     try (QemuVm vm = l.start()) {
-      vm.awaitConsole(pauseAt, 0, timeout);
+      pausePoint.await(vm);
       Qmp qmp = vm.qmp();
       qmp.stop();
       String console = vm.console();
