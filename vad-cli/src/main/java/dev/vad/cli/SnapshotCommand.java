@@ -189,7 +189,8 @@ public final class SnapshotCommand implements Callable<Integer> {
   private void print(PrintWriter out, PackSummary s, Snapshot snap, String pausedAt) throws IOException {
     out.println("snapshot " + s.path());
     Formats.field(out, "appliance id", s.id().hex());
-    Formats.field(out, "paused at", pausedAt + ", " + Formats.seconds(snap.elapsed()) + " after QEMU's start");
+    Formats.field(out, "paused at", pausedAt + " (state saved " + Formats.seconds(snap.elapsed())
+        + " after QEMU's start)");
     Formats.field(out, "last console line", lastLine(snap.console()));
     Formats.field(out, "memory", snap.memoryMiB() + " MiB");
     try (PackReader r = PackReader.open(s.path())) {

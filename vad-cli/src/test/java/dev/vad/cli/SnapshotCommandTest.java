@@ -125,4 +125,42 @@ class SnapshotCommandTest {
         .isEqualTo(last + 1);
     assertThat(r.out()).as("no second boot").doesNotContain("VAD-READY");
   }
+
+  @Test
+  @Tag("slow")
+  void snapshotsFromARunnablePackAfterADelayAndReportsAMarkerNeverSeen() throws Exception {
+    Guest g = GuestBuilder.builder().kind(GuestKind.BUSYBOX).build().build();
+    Path boot = dir.resolve("boot.vad");
+    RunnableAppliance.pack(g, "counter", PackWriter.builder().build(), boot);
+
+    Cli never = Cli.run("snapshot", "--from", boot.toString(), "--at", "NEVER-SEEN", "--timeout", "3s", "-o",
+        dir.resolve("never.vad").toString());
+    never.failedWith(1, "'NEVER-SEEN' did not appear on the console within 3s", "last console line");
+    assertThat(dir.resolve("never.vad")).doesNotExist();
+
+    Path pack = dir.resolve("snap.vad");
+    Cli s = Cli.run("snapshot", "--from", boot.toString(), "--after", "8s", "--memory", "160M", "--chunk-size",
+        "128K", "--codec", "none", "-o", pack.toString());
+    assertThat(s.exit()).as("exit; stderr: %s", s.err()).isZero();
+    System.out.print(s.out());
+    assertThat(s.fields().get("paused at")).startsWith("after 8s");
+    try (PackReader r = PackReader.open(pack)) {
+      assertThat(r.manifest().chunkSize()).isEqualTo(128 * 1024);
+      assertThat(r.manifest().codecNames()).containsOnly("none");
+      assertThat(r.manifest().images().stream().map(ImageSpec::name)).containsExactly(RunnableAppliance.DISK,
+          RunnableAppliance.KERNEL, RunnableAppliance.INITRD, RunnableAppliance.CMDLINE, RunnableAppliance.RAM,
+          RunnableAppliance.STATE);
+      assertThat(r.manifest().image(r.manifest().imageIndex(RunnableAppliance.RAM)).size()).isEqualTo(160L << 20);
+    }
+    Path x = Files.createDirectory(dir.resolve("x"));
+    SnapshotCommand.extract(pack, x, Set.of(RunnableAppliance.CMDLINE, RunnableAppliance.DISK));
+    assertThat(Files.readString(x.resolve(RunnableAppliance.CMDLINE)).strip()).isEqualTo(g.append("counter"));
+    assertThat(Files.mismatch(x.resolve(RunnableAppliance.DISK), g.disk())).isEqualTo(-1L);
+
+    Cli r = Cli.run("run", pack.toString(), "--cache", dir.resolve("cache").toString(), "--policy", "demand",
+        "--marker", "VAD-COUNT", "--stop-at-marker", "--timeout", "150s");
+    assertThat(r.exit()).as("exit; stderr: %s", r.err()).isZero();
+    assertThat(r.err()).contains("resumed from the snapshot");
+    assertThat(r.out()).as("no second boot").doesNotContain("VAD-READY");
+  }
 }

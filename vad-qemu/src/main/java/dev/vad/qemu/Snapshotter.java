@@ -57,13 +57,14 @@ public final class Snapshotter {
       long deadline = System.nanoTime() + after.toNanos();
       for (long left = after.toNanos(); left > 0; left = deadline - System.nanoTime()) {
         if (!vm.isAlive()) {
-          throw new QemuException("QEMU exited before the pause " + after.toMillis() + " ms after its start; "
-              + "stderr: " + vm.stderr().strip() + "; console: " + vm.console().strip());
+          String said = vm.stderr().strip();
+          throw new QemuException("QEMU exited before the pause " + after.toMillis() + " ms after its start"
+              + (said.isEmpty() ? "" : "; QEMU said: " + said) + "; console: " + vm.console().strip());
         }
         Thread.sleep(Math.max(1, Math.min(50, left / 1_000_000)));
       }
       if (!vm.isAlive()) {
-        throw new QemuException("QEMU exited before the pause; stderr: " + vm.stderr().strip());
+        throw new QemuException("QEMU exited before the pause " + after.toMillis() + " ms after its start");
       }
     }, timeout);
   }
