@@ -9,6 +9,7 @@ import dev.vad.pack.PackSummary;
 import dev.vad.pack.PackWriter;
 import dev.vad.policy.Durations;
 import dev.vad.qemu.QemuAvailability;
+import dev.vad.qemu.QemuException;
 import dev.vad.qemu.QemuLauncher;
 import dev.vad.qemu.QemuTimeoutException;
 import dev.vad.qemu.RunnableAppliance;
@@ -53,6 +54,9 @@ import picocli.CommandLine.Spec;
         "  vad snapshot --kernel vmlinuz --initrd initrd.gz --disk disk.img --at READY -o app.vad",
         "  vad snapshot --from boot.vad --after 20s --memory 512M -o app.vad"})
 public final class SnapshotCommand implements Callable<Integer> {
+  /** Escape sequences (SeaBIOS resets the terminal) and other control characters on the console. */
+  private static final Pattern TERMINAL_CONTROL = Pattern.compile("\\u001b\\[[0-9;?]*[A-Za-z]|\\u001b.|\\p{Cntrl}");
+
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
 
@@ -176,6 +180,13 @@ public final class SnapshotCommand implements Callable<Integer> {
             : "the guest was not paused and saved";
         throw new QemuTimeoutException(what + " within " + timeout + " (last console line: '"
             + lastLine(e.getMessage()) + "')");
+      } catch (QemuException e) {
+        if (pause.at == null || !e.getMessage().contains("appeared on the console")) {
+          throw e;
+        }
+        // the guest powered off (or crashed) first: QEMU's message names a regex and dumps the console tail
+        throw new QemuException("QEMU exited before '" + pause.at + "' appeared on the console (last console "
+            + "line: '" + lastLine(e.getMessage()) + "')", e);
       }
       PackSummary s = RunnableAppliance.pack(k, i, cmdline, d, snap,
           PackWriter.builder().chunkSize(chunkSize).codec(codec).build(), output);
@@ -209,7 +220,8 @@ public final class SnapshotCommand implements Callable<Integer> {
 
   /** The last non-blank line of {@code text}, stripped; empty if none. */
   static String lastLine(String text) {
-    List<String> lines = text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    List<String> lines = text.lines().map(l -> TERMINAL_CONTROL.matcher(l).replaceAll("").strip())
+        .filter(l -> !l.isEmpty()).toList();
     return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
   }
 
