@@ -143,6 +143,15 @@ public final class SnapshotCommand implements Callable<Integer> {
 
     // RAM and state go next to the output: the RAM file is as large as the guest's memory (sparse)
     Path work = Files.createTempDirectory(outDir, ".vad-snapshot-");
+    // Ctrl-C/TERM: QEMU is killed by vad-qemu's own hook; the RAM file (as large as the guest's memory) goes here
+    Thread cleanup = new Thread(() -> {
+      try {
+        deleteTree(work);
+      } catch (IOException e) {
+        // best effort while the JVM exits
+      }
+    }, "vad-snapshot-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     try {
       Path k = kernel;
       Path i = initrd;
@@ -185,15 +194,25 @@ public final class SnapshotCommand implements Callable<Integer> {
           throw e;
         }
         // the guest powered off (or crashed) first: QEMU's message names a regex and dumps the console tail
-        throw new QemuException("QEMU exited before '" + pause.at + "' appeared on the console (last console "
-            + "line: '" + lastLine(e.getMessage()) + "')", e);
+        QemuException brief = new QemuException("QEMU exited before '" + pause.at + "' appeared on the console "
+            + "(last console line: '" + lastLine(e.getMessage()) + "')");
+        brief.addSuppressed(e); // the whole console tail, for --verbose; not a cause, which the one line would repeat
+        throw brief;
       }
       PackSummary s = RunnableAppliance.pack(k, i, cmdline, d, snap,
           PackWriter.builder().chunkSize(chunkSize).codec(codec).build(), output);
       print(out, s, snap, pause.at != null ? "'" + pause.at + "'" : "after " + pause.after);
       return 0;
     } finally {
-      deleteTree(work);
+      boolean exiting = false;
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException e) {
+        exiting = true; // the hook deletes the directory
+      }
+      if (!exiting) {
+        deleteTree(work);
+      }
     }
   }
 

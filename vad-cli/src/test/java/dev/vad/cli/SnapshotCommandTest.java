@@ -148,6 +148,7 @@ class SnapshotCommandTest {
     Cli off = Cli.run("snapshot", "--from", boot.toString(), "--append", g.append("none"), "--at", "NEVER-SEEN",
         "-o", dir.resolve("never.vad").toString());
     off.failedWith(1, "QEMU exited before 'NEVER-SEEN' appeared on the console", "last console line: '");
+    assertThat(off.err()).doesNotContain("console tail");
 
     Path pack = dir.resolve("snap.vad");
     Cli s = Cli.run("snapshot", "--from", boot.toString(), "--after", "8s", "--memory", "160M", "--chunk-size",
