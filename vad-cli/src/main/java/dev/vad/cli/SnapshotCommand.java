@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
         + "device state as a runnable .vad that vad run resumes.",
         "The disk is attached read-only (a resume needs the same read-only disk), so the guest must not write it."},
     footer = {"%nExamples:",
-        "  vad snapshot --kernel vmlinuz --initrd initrd.gz --disk disk.img --at READY -o app.vad",
+        "  vad snapshot --kernel vmlinuz --initrd initrd.gz --disk disk.img \\",
+        "      --append 'console=ttyS0 quiet app=1' --at READY -o app.vad",
         "  vad snapshot --from boot.vad --after 20s --memory 512M -o app.vad"})
 public final class SnapshotCommand implements Callable<Integer> {
   /** Escape sequences (SeaBIOS resets the terminal) and other control characters on the console. */

@@ -64,6 +64,15 @@ class SnapshotCommandTest {
   }
 
   @Test
+  void helpRendersIn80ColumnsAndTheCommandIsListed() {
+    Cli r = Cli.run("snapshot", "--help").succeeded();
+    assertThat(r.out()).contains("Usage: vad snapshot", "(--at=TEXT | --after=DURATION)", "Examples:",
+        "--disk disk.img \\\n");
+    assertThat(r.out().lines()).allMatch(l -> l.length() <= 80);
+    assertThat(Cli.run("--help").out()).contains("snapshot");
+  }
+
+  @Test
   void extractsImagesFromAPackWithHolesAndOddTails() throws Exception {
     byte[] disk = new byte[3 * 65536 + 1000]; // chunk 0 data, chunk 1 zero, chunk 2 data, short zero tail chunk
     new Random(7).nextBytes(disk);
