@@ -85,7 +85,6 @@ public final class Snapshotter {
       pausePoint.await(vm);
       Qmp qmp = vm.qmp();
       qmp.stop();
-      String console = vm.console();
       qmp.setMigrationCapability("x-ignore-shared", true);
       qmp.migrate("exec:cat > '" + state + "'");
       qmp.awaitMigration(timeout);
@@ -95,6 +94,9 @@ public final class Snapshotter {
         throw new QemuException("QEMU exited with status " + exit + " after saving " + state + "; stderr: "
             + vm.stderr());
       }
+      // only now: waitFor has drained the console pipe, so this is everything the guest printed before the stop
+      // (read right after `stop`, output still in the pipe was missed and a resumed counter seemed to skip one)
+      String console = vm.console();
       return new Snapshot(ram, state, base.memoryMiB(), console, Files.size(state),
           Duration.ofNanos(System.nanoTime() - t0));
     }
