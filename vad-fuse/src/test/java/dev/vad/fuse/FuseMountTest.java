@@ -8,6 +8,7 @@ import dev.vad.ChunkKey;
 import dev.vad.pack.PackReader;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.stream.StreamingAppliance;
+import dev.vad.testkit.CountingSource;
 import dev.vad.testkit.TestAppliances;
 import dev.vad.testkit.link.EmulatedLink;
 import dev.vad.testkit.link.LinkShape;
@@ -217,10 +218,10 @@ class FuseMountTest {
 
   @Test
   void aChunkThatNeverArrivesFailsTheReadWithEioAfterTheReadTimeout() throws Exception {
-    DroppingSource source = new DroppingSource(ChunkSources.local(reader));
+    CountingSource source = new CountingSource(ChunkSources.local(reader));
     ChunkKey lost = ChunkKey.of(0, 9);
     assertThat(reader.manifest().isZero(lost)).isFalse();
-    source.unreachable.add(reader.manifest().storageKey(lost));
+    source.blackHoled.add(reader.manifest().storageKey(lost));
     StreamingAppliance app = open(source, PrefetchPolicyProvider.demand(), Duration.ofMillis(1500), null);
     FuseMount m = mount(app, FuseOptions.builder().maxReadahead(0).build());
     try (FileChannel ch = FileChannel.open(m.file("disk"))) {

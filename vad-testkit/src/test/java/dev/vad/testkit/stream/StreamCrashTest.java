@@ -8,6 +8,7 @@ import dev.vad.cache.ChunkCache;
 import dev.vad.pack.PackReader;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.stream.StreamingAppliance;
+import dev.vad.testkit.CountingSource;
 import dev.vad.testkit.TestAppliances;
 import dev.vad.transport.ChunkSources;
 import java.io.BufferedReader;

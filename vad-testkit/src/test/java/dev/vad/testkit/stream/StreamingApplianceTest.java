@@ -13,6 +13,7 @@ import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.testkit.CrankyChunkStore;
+import dev.vad.testkit.CountingSource;
 import dev.vad.testkit.TestAppliances;
 import dev.vad.testkit.link.EmulatedLink;
 import dev.vad.testkit.link.LinkShape;

@@ -1,4 +1,4 @@
-package dev.vad.testkit.stream;
+package dev.vad.testkit;
 
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
@@ -12,13 +12,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Records every request; can black-hole some keys (requests for them are never answered). */
-final class CountingSource implements ChunkSource {
-  final ChunkSource inner;
-  final List<ChunkKey> requested = new CopyOnWriteArrayList<>();
-  final Set<ChunkKey> blackHoled = ConcurrentHashMap.newKeySet();
+/**
+ * A fault-injecting wrapper (STYLE 13): records every request, and never forwards requests for the keys in
+ * {@link #blackHoled}, as if the server holding them were unreachable.
+ */
+public final class CountingSource implements ChunkSource {
+  private final ChunkSource inner;
+  /** Every key asked for, in order. */
+  public final List<ChunkKey> requested = new CopyOnWriteArrayList<>();
+  /** Keys whose requests are swallowed. */
+  public final Set<ChunkKey> blackHoled = ConcurrentHashMap.newKeySet();
 
-  CountingSource(ChunkSource inner) {
+  public CountingSource(ChunkSource inner) {
     this.inner = inner;
   }
 
