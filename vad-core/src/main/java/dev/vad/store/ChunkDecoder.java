@@ -3,6 +3,7 @@ package dev.vad.store;
 import dev.vad.ChunkKey;
 import dev.vad.Digests;
 import dev.vad.Manifest;
+import dev.vad.codec.Codec;
 import dev.vad.codec.CodecException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
@@ -40,5 +41,33 @@ public final class ChunkDecoder {
           + HexFormat.of().formatHex(manifest.digest(key)) + ", got "
           + HexFormat.of().formatHex(Digests.sha256(plain)));
     }
+  }
+
+  /**
+   * Like {@link #decode}, without a copy where none is needed: a chunk stored uncompressed is verified where it lies
+   * and {@code stored} itself is returned (its remaining bytes are the chunk); any other chunk is decoded into
+   * {@code scratch} (cleared first, at least the chunk's length), which is returned flipped. Either way the returned
+   * bytes are verified. {@code stored}'s position is not moved when it is returned.
+   *
+   * @throws ChunkVerificationException if the bytes do not decode or do not match the digest
+   */
+  public static ByteBuffer decodeOrVerify(Manifest manifest, ChunkKey key, ByteBuffer stored, ByteBuffer scratch)
+      throws ChunkVerificationException {
+    if (!manifest.codec(key).name().equals(Codec.none().name())) {
+      scratch.clear();
+      decode(manifest, key, stored, scratch);
+      return scratch.flip();
+    }
+    int len = manifest.chunkLength(key);
+    if (stored.remaining() != len) {
+      throw new ChunkVerificationException(key, "stored bytes (" + stored.remaining() + ") are not the chunk's "
+          + len + " bytes (codec none)");
+    }
+    if (!manifest.verify(key, stored)) {
+      throw new ChunkVerificationException(key, "digest mismatch: expected "
+          + HexFormat.of().formatHex(manifest.digest(key)) + ", got "
+          + HexFormat.of().formatHex(Digests.sha256(stored)));
+    }
+    return stored;
   }
 }

@@ -67,6 +67,11 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final AtomicLongArray[] accessed;
   private final List<StreamingImage> images;
   private final ExecutorService decoders;
+  /**
+   * Each decode thread's buffer for a decompressed chunk: the cache copies it out before the thread takes the next
+   * chunk. Direct, so the cache's write does not copy it again (and lz4 reads and writes native memory).
+   */
+  private final ThreadLocal<ByteBuffer> scratch;
   private final ScheduledExecutorService timer;
   private final CountDownLatch ready = new CountDownLatch(1);
   private final CountDownLatch complete = new CountDownLatch(1);
@@ -98,6 +103,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
     this.images = Collections.unmodifiableList(imgs);
     this.decoders = Executors.newFixedThreadPool(b.decodeThreads, daemon("vad-decode"));
+    int chunkSize = manifest.chunkSize();
+    this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(chunkSize));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("vad-timer"));
     synchronized (lock) {
       this.scheduler = new Scheduler(manifest, source.profile().orElse(null), provider, b.policyOptions,
@@ -167,10 +174,21 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     source.start(new ChunkSource.Listener() {
       @Override
       public void onChunk(ChunkKey key, ByteBuffer stored) {
+        onChunk(key, stored, () -> {});
+      }
+
+      @Override
+      public void onChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
         try {
-          decoders.execute(() -> receive(key, stored));
+          decoders.execute(() -> {
+            try {
+              receive(key, stored);
+            } finally {
+              release.run();
+            }
+          });
         } catch (RejectedExecutionException e) {
-          // closed meanwhile
+          release.run(); // closed meanwhile
         }
       }
 
@@ -250,9 +268,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (closed.get()) {
       return;
     }
-    ByteBuffer plain = ByteBuffer.allocate(manifest.chunkLength(owner));
+    ByteBuffer plain;
     try {
-      ChunkDecoder.decode(manifest, owner, stored, plain);
+      plain = ChunkDecoder.decodeOrVerify(manifest, owner, stored, scratch.get());
     } catch (ChunkVerificationException e) {
       corruptChunks.incrementAndGet();
       log.warn("{}: {} from {}; fetching it again", manifest.id().shortHex(), e.getMessage(), source.describe());
@@ -262,7 +280,6 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       fetchFailed(owner, new IOException("chunk " + owner + " could not be decoded: " + e, e));
       return;
     }
-    plain.flip();
     try {
       cache.put(owner, plain.duplicate());
       for (ChunkKey d : duplicatesOf.getOrDefault(owner, List.of())) {

@@ -46,6 +46,23 @@ public interface ChunkSource extends Closeable {
     /** The stored bytes of {@code key} (read the remaining bytes; the buffer is the listener's to keep). */
     void onChunk(ChunkKey key, ByteBuffer stored);
 
+    /**
+     * The stored bytes of {@code key} in memory the source lends (typically a pooled, direct network buffer): the
+     * listener may use {@code stored} until it runs {@code release}, which it must do exactly once, from any thread,
+     * also when it ignores the chunk. Sources that receive into pooled memory call this so the bytes are not copied
+     * on the way to the decoder. The default copies the bytes, releases, and calls
+     * {@link #onChunk(ChunkKey, ByteBuffer)}.
+     */
+    default void onChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
+      ByteBuffer copy;
+      try {
+        copy = ByteBuffer.allocate(stored.remaining()).put(stored).flip();
+      } finally {
+        release.run();
+      }
+      onChunk(key, copy);
+    }
+
     /** The request for {@code key} failed; the consumer may ask again. */
     void onFailure(ChunkKey key, IOException cause);
 

@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /** Builds images with random, compressible, zero and duplicated regions. */
-final class TestImages {
+public final class TestImages {
   private TestImages() {}
 
-  static byte[] mixed(long seed, int size, int chunkSize) {
+  public static byte[] mixed(long seed, int size, int chunkSize) {
     Random r = new Random(seed);
     byte[] b = new byte[size];
     int region = 0;
@@ -40,7 +40,7 @@ final class TestImages {
     return b;
   }
 
-  static Path write(Path dir, String name, byte[] data) throws IOException {
+  public static Path write(Path dir, String name, byte[] data) throws IOException {
     Path p = dir.resolve(name);
     Files.write(p, data);
     return p;

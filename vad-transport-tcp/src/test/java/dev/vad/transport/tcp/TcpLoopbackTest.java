@@ -25,8 +25,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -163,6 +165,53 @@ class TcpLoopbackTest {
     Collector.await("all chunks", WAIT, () -> c.chunks.size() == small.manifest().storedKeys().size());
     assertAllVerified(small, c);
     assertThat(src.describe()).isEqualTo("vad+tcp://127.0.0.1:" + s.boundAddress().getPort());
+  }
+
+  /**
+   * A listener that takes the lent form gets each chunk's bytes without a copy (a slice of the receive buffer), and
+   * they stay intact until it releases them, long after later chunks went through the same pooled memory.
+   */
+  @Test
+  void lentChunksStayIntactUntilReleasedAndReleaseIsIdempotent() throws Exception {
+    TcpChunkServer s = server(large);
+    Collector c = new Collector();
+    Map<ChunkKey, Runnable> releases = new ConcurrentHashMap<>();
+    AtomicInteger lent = new AtomicInteger();
+    ChunkSource src = client(s.uris().get(0), TransportOptions.DEFAULTS, new ChunkSource.Listener() {
+      @Override
+      public void onChunk(ChunkKey key, ByteBuffer stored) {
+        throw new AssertionError("the TCP source lends its buffers: " + key + " came as a copy");
+      }
+
+      @Override
+      public void onChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
+        lent.incrementAndGet();
+        c.onChunk(key, stored); // kept, not copied
+        releases.put(key, release);
+      }
+
+      @Override
+      public void onFailure(ChunkKey key, IOException cause) {
+        c.onFailure(key, cause);
+      }
+    });
+    List<ChunkKey> keys = large.manifest().storedKeys();
+    keys.forEach(k -> src.request(k, Priority.PREFETCH));
+    Collector.await("all chunks", WAIT, () -> c.chunks.size() == keys.size());
+    assertThat(lent.get()).isEqualTo(keys.size());
+    assertAllVerified(large, c); // every byte of every held buffer is still what the server sent
+    Thread releaser = new Thread(() -> releases.values().forEach(r -> {
+      r.run();
+      r.run(); // a second run must not release someone else's reference
+    }));
+    releaser.start();
+    releaser.join();
+    // the connection keeps working on the recycled memory
+    Collector again = new Collector();
+    ChunkSource src2 = client(s.uris().get(0), TransportOptions.DEFAULTS, again);
+    keys.forEach(k -> src2.request(k, Priority.DEMAND));
+    Collector.await("all chunks again", WAIT, () -> again.chunks.size() == keys.size());
+    assertAllVerified(large, again);
   }
 
   @Test

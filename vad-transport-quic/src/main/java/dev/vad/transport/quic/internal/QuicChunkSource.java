@@ -547,11 +547,10 @@ public final class QuicChunkSource implements ChunkSource {
             + ", the manifest says " + expected));
         return;
       }
-      // The decoder gives each CHUNK an unpooled heap buffer over a fresh array: the listener may keep it.
-      ByteBuffer stored = c.data().nioBuffer();
       if (!closed.get()) {
         try {
-          listener.onChunk(key, stored);
+          // The decoder's CHUNK buffer is a slice of a pooled receive buffer, released below: copy it out.
+          listener.onChunk(key, ByteBuffer.allocate(got).put(c.data().nioBuffer()).flip());
         } catch (RuntimeException ex) {
           log.warn("{}: listener failed on chunk {}", describe, key, ex);
         }

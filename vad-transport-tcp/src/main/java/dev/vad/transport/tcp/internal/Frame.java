@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * The frames of the vad+tcp protocol (see {@code docs/protocol.md}). All integers are little-endian on the wire.
  * Frames that carry a {@link ByteBuf} or {@link FileRegion} own it: whoever holds the frame releases it (the encoder
- * hands it on to the channel, the client session releases it after copying).
+ * hands it on to the channel, the client hands a CHUNK's buffer to its listener, which releases it after decoding).
  */
 public sealed interface Frame {
   /** Frame type codes; a code never changes meaning. */

@@ -1,7 +1,6 @@
 package dev.vad.transport.tcp.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +13,9 @@ import java.util.List;
  * (a "lying" length), or whose type is unknown, is skipped whole and reported as a non-fatal {@link Frame.Malformed}:
  * the length prefix still delimits it, so the stream stays usable. A length over the limit is fatal: nothing after
  * it can be trusted, so every further byte is discarded and the handler after this one closes the connection.
+ *
+ * <p>A CHUNK's stored bytes are not copied: {@link Frame.Chunk#data()} is a retained slice of the receive buffer,
+ * which whoever takes the frame must release.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
   private final int maxFrame;
@@ -72,8 +74,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       case Frame.REQUEST -> parseRequest(body, length);
       case Frame.CANCEL -> parseCancel(body, length);
       case Frame.CHUNK -> n < 13 ? bad("CHUNK frame length " + length + " leaves no stored bytes")
-          : new Frame.Chunk(body.readIntLE(), body.readLongLE(),
-              Unpooled.wrappedBuffer(bytes(body, body.readableBytes())));
+          : new Frame.Chunk(body.readIntLE(), body.readLongLE(), body.readRetainedSlice(body.readableBytes()));
       case Frame.ERROR -> parseError(body, length);
       case Frame.PING -> n != 8 ? badLength("PING", length, 9) : new Frame.Ping(body.readLongLE());
       case Frame.PONG -> n != 8 ? badLength("PONG", length, 9) : new Frame.Pong(body.readLongLE());

@@ -11,6 +11,8 @@ import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -31,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -81,6 +85,8 @@ public final class TcpChunkSource implements ChunkSource {
   private boolean ready;
   private int nextRequestId = 1;
   private long backoffMillis;
+  private final Queue<Op> ops = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean opsScheduled = new AtomicBoolean();
   private long lastProgressNanos = System.nanoTime();
   private long disconnectedSinceNanos = System.nanoTime();
   private volatile int sessions;
@@ -111,7 +117,9 @@ public final class TcpChunkSource implements ChunkSource {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
             config.connectTimeout().toMillis()))
         .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_KEEPALIVE, true);
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        // Reads of up to 1 MiB: a bulk fetch takes several chunks per system call (Netty's default stops at 64 KiB).
+        .option(ChannelOption.RECVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(2048, 64 << 10, 1 << 20));
     if (config.receiveBufferBytes() > 0) {
       bootstrap.option(ChannelOption.SO_RCVBUF, config.receiveBufferBytes());
     }
@@ -221,15 +229,39 @@ public final class TcpChunkSource implements ChunkSource {
       loop.execute(() -> fail(k, e));
       return;
     }
-    loop.execute(() -> onRequest(k, priority));
+    enqueue(new Op(k, priority));
   }
 
   @Override
   public void cancel(ChunkKey key) {
     ensureOpen();
-    long k = key.packed();
-    loop.execute(() -> onCancel(k));
+    enqueue(new Op(key.packed(), null));
   }
+
+  /**
+   * Hands a request or cancel to the event loop. Callers are usually decode threads asking for the next chunk as
+   * each one arrives; one loop task (and at most one wakeup of a sleeping loop) takes everything queued meanwhile.
+   */
+  private void enqueue(Op op) {
+    ops.add(op);
+    if (opsScheduled.compareAndSet(false, true)) {
+      loop.execute(this::drainOps);
+    }
+  }
+
+  private void drainOps() {
+    opsScheduled.set(false);
+    for (Op op; (op = ops.poll()) != null; ) {
+      if (op.priority == null) {
+        onCancel(op.key);
+      } else {
+        onRequest(op.key, op.priority);
+      }
+    }
+  }
+
+  /** A request ({@code priority} set) or a cancel ({@code priority} null), in the order callers made them. */
+  private record Op(long key, Priority priority) {}
 
   @Override
   public String describe() {
@@ -481,6 +513,8 @@ public final class TcpChunkSource implements ChunkSource {
   }
 
   void onChunk(Frame.Chunk c) {
+    ByteBuf data = c.data();
+    boolean lent = false;
     try {
       lastProgressNanos = System.nanoTime();
       if (outstanding.remove(c.key()) == null) {
@@ -488,23 +522,42 @@ public final class TcpChunkSource implements ChunkSource {
       }
       ChunkKey key = ChunkKey.unpack(c.key());
       int expected = manifest.storedLength(key);
-      int got = c.data().readableBytes();
+      int got = data.readableBytes();
       if (got != expected) {
         fail(c.key(), new IOException(describe + ": server sent " + got + " stored bytes for chunk " + key
             + ", the manifest says " + expected));
         return;
       }
-      // The decoder gives each CHUNK an unpooled heap buffer over a fresh array: the listener may keep it.
-      ByteBuffer stored = c.data().nioBuffer();
       if (!closed.get()) {
+        // The bytes are a slice of the (pooled, usually direct) receive buffer: lent to the listener, no copy.
+        ByteBuffer stored = data.nioBuffer();
+        lent = true;
         try {
-          listener.onChunk(key, stored);
+          listener.onChunk(key, stored, new Release(data));
         } catch (RuntimeException ex) {
           log.warn("{}: listener failed on chunk {}", describe, key, ex);
         }
       }
     } finally {
-      c.data().release();
+      if (!lent) {
+        data.release();
+      }
+    }
+  }
+
+  /** Releases a lent CHUNK buffer once, however often it is run. */
+  private static final class Release extends AtomicBoolean implements Runnable {
+    private final transient ByteBuf data;
+
+    Release(ByteBuf data) {
+      this.data = data;
+    }
+
+    @Override
+    public void run() {
+      if (compareAndSet(false, true)) {
+        data.release();
+      }
     }
   }
 
