@@ -100,7 +100,8 @@ public final class FetchLoopback {
       String n = info.getThreadName();
       String group = n.startsWith("vad-decode") ? "decode+verify+store"
           : n.startsWith("vad-tcp-client") ? "client-loop"
-          : n.startsWith("vad-tcp-server") ? "server-loop" : "other";
+          : n.startsWith("vad-tcp-server") ? "server-loop"
+          : n.startsWith("vad-cache-checkpoint") ? "cache-checkpoint (fsync)" : "other";
       m.merge(group, t, Long::sum);
     }
     return m;
