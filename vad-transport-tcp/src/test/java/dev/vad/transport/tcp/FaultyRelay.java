@@ -30,6 +30,8 @@ final class FaultyRelay implements Closeable {
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   volatile long cutKey = NONE;
   volatile long oversizeKey = NONE;
+  /** Holds the server's first frame (HELLO_OK) this long, like a server JVM answering its first request cold. */
+  volatile long firstFrameDelayMillis;
 
   FaultyRelay(InetSocketAddress target) throws IOException {
     this.target = target;
@@ -96,6 +98,7 @@ final class FaultyRelay implements Closeable {
   private void frames(InputStream rawIn, OutputStream out) throws IOException {
     DataInputStream in = new DataInputStream(rawIn);
     byte[] header = new byte[4];
+    boolean first = true;
     while (true) {
       try {
         in.readFully(header);
@@ -105,6 +108,15 @@ final class FaultyRelay implements Closeable {
       int length = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getInt();
       byte[] body = new byte[length];
       in.readFully(body);
+      if (first && firstFrameDelayMillis > 0) {
+        try {
+          Thread.sleep(firstFrameDelayMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      first = false;
       if (body[0] == 0x12 && length >= 13) {
         long key = ByteBuffer.wrap(body, 5, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (key == cutKey) {

@@ -316,6 +316,27 @@ class TcpLoopbackTest {
     assertThat(c.rtts).allMatch(r -> r > 0 && r < 10_000_000_000L);
   }
 
+  /**
+   * A server slow to answer its first HELLO (a cold JVM) must not set the RTT: the scheduler keeps the minimum, so
+   * an inflated first sample would size every window after it. The TCP handshake, answered by the kernel, is used.
+   */
+  @Test
+  void aSlowFirstAnswerDoesNotInflateTheFirstRttSample() throws Exception {
+    TcpChunkServer s = server(small);
+    try (FaultyRelay relay = new FaultyRelay(s.boundAddress())) {
+      relay.firstFrameDelayMillis = 400;
+      Collector c = new Collector();
+      URI viaRelay = URI.create("vad+tcp://127.0.0.1:" + relay.port() + "/" + small.manifest().id().hex());
+      long t0 = System.nanoTime();
+      ChunkSource src = client(viaRelay, TransportOptions.DEFAULTS, c);
+      assertThat(System.nanoTime() - t0).as("open waited for the delayed HELLO_OK").isGreaterThan(400_000_000L);
+      Collector.await("the first RTT sample", WAIT, () -> !c.rtts.isEmpty());
+      assertThat(c.rtts.get(0)).as("first RTT sample, ns").isLessThan(100_000_000L);
+      src.request(small.manifest().storedKeys().get(0), Priority.DEMAND);
+      Collector.await("a chunk", WAIT, () -> c.chunks.size() == 1);
+    }
+  }
+
   @Test
   void openFailsClearly() throws Exception {
     TcpChunkServer s = server(small);

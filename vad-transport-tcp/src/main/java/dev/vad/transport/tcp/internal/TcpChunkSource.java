@@ -562,9 +562,9 @@ public final class TcpChunkSource implements ChunkSource {
   }
 
   /**
-   * HELLO → HELLO_OK, measured before any chunk is requested: the only RTT sample guaranteed not to wait behind
-   * queued bulk data (later PINGs queue behind whatever is in flight). Given to the listener first, so the
-   * scheduler's minimum-RTT estimate starts from the truth.
+   * The smaller of connect (SYN → SYN-ACK) and HELLO → HELLO_OK, measured before any chunk is requested: the only
+   * RTT samples guaranteed not to wait behind queued bulk data (later PINGs queue behind whatever is in flight).
+   * Given to the listener first, so the scheduler's minimum-RTT estimate starts from the truth.
    */
   private volatile long handshakeRttNanos;
 
