@@ -268,6 +268,11 @@ def probe(_args):
     if not os.path.exists("/dev/net/tun"):
         print("/dev/net/tun does not exist")
         return 1
+    import shutil
+    for tool in ("ip", "tc", "sysctl"):
+        if shutil.which(tool) is None:
+            print("'%s' is not on the PATH (iproute2 / procps)" % tool)
+            return 1
     ns = "vadprobe%d" % os.getpid()
     fd = None
     try:
