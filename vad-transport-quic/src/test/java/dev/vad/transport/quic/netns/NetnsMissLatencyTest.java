@@ -33,16 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link MissLatencyClient}); the pack is 4096 incompressible 64 KiB chunks; each run reads 4 KiB at {@code misses}
  * random chunks of the image's second half, one at a time, 300 ms apart, after a 5 s warm-up of policy {@code full}.
  * Each (loss, transport) gets a fresh link and server. TCP runs with the host's congestion control (bbr here) and,
- * for reference only (not asserted), with reno, the loss-based one closest to quiche's default (cubic, which the
- * host does not allow inside a namespace).
+ * for reference only (not asserted), with reno: a loss-based congestion control like quiche's default (cubic in
+ * quiche's source), which the host does not allow inside a namespace.
  *
  * <p>Asserts, after printing the table:
  * <ul>
- *   <li>validity: every read was a demand miss; at 0% loss the prefetch kept the link at least half full during the
- *       reads (so the harness really saturates the link). Not at 1%: a loss-based congestion control (quiche's
- *       cubic, TCP reno) cannot fill a 40 ms path at 1% random loss whatever the transport does (about 1 MB/s
- *       here), so a rate floor there would test the congestion-control choice, not demand latency; the table shows
- *       each run's rate, so read a 1% result together with it;
+ *   <li>validity, for the two compared runs at each loss rate: every read was a demand miss, and the prefetch kept
+ *       the link at least half full during the reads. A transport whose prefetch carries less (its congestion
+ *       control backing off under loss, say) meets a shorter queue, and would "win" for the wrong reason. The reno
+ *       reference runs are not checked: reno cannot fill this path at 1% loss (Mathis: ~0.45 MB/s);
  *   <li>0% loss: QUIC's median is no worse than TCP's, within {@code 1.2 × TCP + 10 ms}. 10 ms is well under the
  *       26 ms one 64 KiB chunk takes on this link, so one chunk queued ahead of the demand answer is not hidden; the
  *       20% covers the run-to-run spread of a 40-sample median on a shared 2-core machine;
@@ -104,9 +103,9 @@ class NetnsMissLatencyTest {
     for (Run r : runs) {
       soft.assertThat(r.notMisses()).as("%s at %.0f%% loss: reads that were not demand misses", r.transport(),
           r.loss() * 100).isZero();
-      if (r.loss() == 0) {
-        soft.assertThat(r.prefetchMBps()).as("%s at 0%% loss: MB/s fetched during the reads (link %.2f MB/s)",
-            r.transport(), linkMBps).isGreaterThanOrEqualTo(linkMBps / 2);
+      if (!r.transport().equals("tcp-reno")) {
+        soft.assertThat(r.prefetchMBps()).as("%s at %.0f%% loss: MB/s fetched during the reads (link %.2f MB/s)",
+            r.transport(), r.loss() * 100, linkMBps).isGreaterThanOrEqualTo(linkMBps / 2);
       }
     }
     Run tcp0 = find(runs, 0.0, "tcp");
@@ -191,7 +190,7 @@ class NetnsMissLatencyTest {
     b.append("|---|---|---|---|---|---|---|---|---|---|\n");
     for (Run r : runs) {
       String cc = value(r.wire().get(0), "tcp_cc");
-      String name = r.transport().equals("quic") ? "vad+quic (quiche cubic)" : "vad+tcp (" + cc + ")";
+      String name = r.transport().equals("quic") ? "vad+quic (quiche default cc)" : "vad+tcp (" + cc + ")";
       b.append(String.format(Locale.ROOT, "| %.0f%% | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.0f | %s | %s |%n",
           r.loss() * 100, name, r.pct(0.5), r.pct(0.9), r.pct(0), r.pct(1), r.prefetchMBps(), r.openMs(),
           wireField(r.wire(), "dropped", "packets"), wireField(r.wire(), "max_lateness_ms", null)));
