@@ -1,7 +1,12 @@
 package dev.vad.transport.quic.netns;
 
+import dev.vad.ChunkKey;
 import dev.vad.Metrics;
+import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.Policies;
+import dev.vad.policy.PolicyContext;
+import dev.vad.policy.PrefetchPolicy;
+import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.transport.TransportOptions;
@@ -20,7 +25,8 @@ import java.util.Random;
  * saturates the link from chunk 0 on; after a warm-up, reads 4 KiB at random chunks in the last half of the image
  * (far ahead of the prefetch cursor), one at a time with a gap between, and prints each read as
  * {@code MISS <i> <chunk> <ms> <wasMiss>} ({@code wasMiss}: the appliance counted a demand miss for it), then
- * {@code RATE <MB/s during the reads> <present chunks> <total chunks>} and {@code DONE}.
+ * {@code RATE <MB/s during the reads> <present chunks> <total chunks>}, {@code LINK <MB/s> <RTT ms>} (the scheduler's
+ * link estimate at the end, which sizes the prefetch window) and {@code DONE}.
  *
  * <p>Args: {@code URI CACHE_DIR MISSES WARMUP_MS GAP_MS SEED [key=value transport options...]}.
  */
@@ -42,7 +48,8 @@ public final class MissLatencyClient {
       options = options.withExtra(args[i].substring(0, eq), args[i].substring(eq + 1));
     }
     long t0 = System.nanoTime();
-    try (StreamingAppliance app = StreamingAppliance.builder().uri(uri).cache(cache).policy(Policies.forName("full"))
+    Observed policy = new Observed(Policies.forName("full"));
+    try (StreamingAppliance app = StreamingAppliance.builder().uri(uri).cache(cache).policy(policy)
         .transportOptions(options).open()) {
       System.out.printf(Locale.ROOT, "OPEN %.1f%n", (System.nanoTime() - t0) / 1e6);
       StreamingImage disk = app.image("disk");
@@ -72,8 +79,61 @@ public final class MissLatencyClient {
       Metrics m1 = app.metrics();
       System.out.printf(Locale.ROOT, "RATE %.3f %d %d%n", (m1.bytesFetched() - m0.bytesFetched()) / 1e6 / secs,
           app.presentChunks(), app.totalChunks());
+      LinkEstimate e = policy.link;
+      if (e != null) {
+        System.out.printf(Locale.ROOT, "LINK %.3f %.1f%n", e.bytesPerSecond() / 1e6, e.rttNanos() / 1e6);
+      }
       System.out.println("DONE");
       System.out.flush();
+    }
+  }
+
+  /** Delegates to a policy and keeps the scheduler's latest link estimate, which the public API does not show. */
+  private static final class Observed implements PrefetchPolicyProvider {
+    private final PrefetchPolicyProvider inner;
+    volatile LinkEstimate link;
+
+    Observed(PrefetchPolicyProvider inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public String name() {
+      return inner.name();
+    }
+
+    @Override
+    public PrefetchPolicy create(PolicyContext ctx) {
+      PrefetchPolicy p = inner.create(ctx);
+      return new PrefetchPolicy() {
+        @Override
+        public ChunkKey next() {
+          link = ctx.link();
+          return p.next();
+        }
+
+        @Override
+        public boolean isReady() {
+          return p.isReady();
+        }
+
+        @Override
+        public void onAccess(ChunkKey key, boolean hit) {
+          link = ctx.link();
+          p.onAccess(key, hit);
+        }
+
+        @Override
+        public void onArrival(ChunkKey key) {
+          p.onArrival(key);
+        }
+
+        @Override
+        public void onLinkChange(LinkEstimate estimate) {
+          link = estimate;
+          p.onLinkChange(estimate);
+        }
+      };
     }
   }
 }

@@ -73,7 +73,7 @@ class NetnsMissLatencyTest {
   @TempDir Path dir;
 
   record Run(double loss, String transport, List<Double> ms, int notMisses, double prefetchMBps, List<String> wire,
-      double openMs) {
+      double openMs, String linkEstimate) {
     double pct(double p) {
       List<Double> s = new ArrayList<>(ms);
       Collections.sort(s);
@@ -155,6 +155,7 @@ class NetnsMissLatencyTest {
       int notMisses = 0;
       double rate = 0;
       double openMs = 0;
+      String estimate = "-";
       for (String line : c.lines) {
         String[] f = line.split(" ");
         switch (f[0]) {
@@ -164,6 +165,7 @@ class NetnsMissLatencyTest {
           }
           case "RATE" -> rate = Double.parseDouble(f[1]);
           case "OPEN" -> openMs = Double.parseDouble(f[1]);
+          case "LINK" -> estimate = f[1] + " MB/s, " + f[2] + " ms";
           default -> { }
         }
       }
@@ -171,7 +173,7 @@ class NetnsMissLatencyTest {
       List<String> wire = new ArrayList<>();
       wire.add(link.description());
       link.wireOutput().stream().filter(l -> l.startsWith("STATS")).forEach(wire::add);
-      Run run = new Run(loss, transport, ms, notMisses, rate, wire, openMs);
+      Run run = new Run(loss, transport, ms, notMisses, rate, wire, openMs, estimate);
       Files.write(OUT.resolve(tag + "-client.out"), c.lines);
       Files.write(OUT.resolve(tag + "-wire.out"), link.wireOutput());
       System.out.printf(Locale.ROOT, "%s: median %.1f ms, p90 %.1f ms, %.2f MB/s during the reads%n", tag,
@@ -186,13 +188,14 @@ class NetnsMissLatencyTest {
         + "%d Mbit/s, %d misses per run; started %s; load before: %s%n%n", 2 * ONE_WAY_MS, RATE_BITS / 1_000_000,
         misses, started, loadAverage()));
     b.append("| loss | transport | median ms | p90 ms | min ms | max ms | prefetch MB/s during reads "
-        + "| open ms | wire drops a->b, b->a | wire max lateness ms |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        + "| scheduler's estimate | open ms | wire drops a->b, b->a | wire max lateness ms |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Run r : runs) {
       String cc = value(r.wire().get(0), "tcp_cc");
       String name = r.transport().equals("quic") ? "vad+quic (quiche default cc)" : "vad+tcp (" + cc + ")";
-      b.append(String.format(Locale.ROOT, "| %.0f%% | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.0f | %s | %s |%n",
-          r.loss() * 100, name, r.pct(0.5), r.pct(0.9), r.pct(0), r.pct(1), r.prefetchMBps(), r.openMs(),
+      b.append(String.format(Locale.ROOT, "| %.0f%% | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %s | %.0f | %s | %s |%n",
+          r.loss() * 100, name, r.pct(0.5), r.pct(0.9), r.pct(0), r.pct(1), r.prefetchMBps(), r.linkEstimate(),
+          r.openMs(),
           wireField(r.wire(), "dropped", "packets"), wireField(r.wire(), "max_lateness_ms", null)));
     }
     b.append("\nEach read (ms), in order:\n");
