@@ -28,7 +28,11 @@ import java.util.Random;
  * {@code RATE <MB/s during the reads> <present chunks> <total chunks>}, {@code LINK <MB/s> <RTT ms>} (the scheduler's
  * link estimate at the end, which sizes the prefetch window) and {@code DONE}.
  *
- * <p>Args: {@code URI CACHE_DIR MISSES WARMUP_MS GAP_MS SEED [key=value transport options...]}.
+ * <p>If {@code WARM_SERVER} is true, a throwaway connection first opens the appliance (own cache), reads 4 KiB of chunk
+ * 0 and closes, printing {@code WARM <ms>}: the server JVM's class loading and JIT then do not land in the measured
+ * connection's first samples (vad+tcp's RTT estimate starts from its handshake).
+ *
+ * <p>Args: {@code URI CACHE_DIR MISSES WARMUP_MS GAP_MS SEED WARM_SERVER [key=value transport options...]}.
  */
 public final class MissLatencyClient {
   private static final int READ = 4096;
@@ -42,10 +46,19 @@ public final class MissLatencyClient {
     long warmupMs = Long.parseLong(args[3]);
     long gapMs = Long.parseLong(args[4]);
     long seed = Long.parseLong(args[5]);
+    boolean warmServer = Boolean.parseBoolean(args[6]);
     TransportOptions options = TransportOptions.DEFAULTS;
-    for (int i = 6; i < args.length; i++) {
+    for (int i = 7; i < args.length; i++) {
       int eq = args[i].indexOf('=');
       options = options.withExtra(args[i].substring(0, eq), args[i].substring(eq + 1));
+    }
+    if (warmServer) {
+      long w = System.nanoTime();
+      try (StreamingAppliance warm = StreamingAppliance.builder().uri(uri).cache(cache.resolveSibling(
+          cache.getFileName() + "-warm")).policy(Policies.forName("demand")).transportOptions(options).open()) {
+        warm.image("disk").read(0, ByteBuffer.allocate(READ));
+      }
+      System.out.printf(Locale.ROOT, "WARM %.1f%n", (System.nanoTime() - w) / 1e6);
     }
     long t0 = System.nanoTime();
     Observed policy = new Observed(Policies.forName("full"));
