@@ -48,10 +48,12 @@ import org.junit.jupiter.api.io.TempDir;
  *       26 ms one 64 KiB chunk takes on this link, so one chunk queued ahead of the demand answer is not hidden; the
  *       20% covers the run-to-run spread of a 40-sample median on a shared 2-core machine;
  *   <li>1% loss: QUIC's median is lower than TCP's. The median, not p90, because head-of-line blocking is what
- *       separates them: TCP's answer waits for every lost packet queued ahead of it in the one byte stream (with
- *       ~100–300 KB ahead, most misses meet a loss), QUIC's only for losses in its own stream's ~45 packets (about a
- *       third of misses). So under TCP more than half the misses pay a retransmission, under QUIC fewer than half:
- *       the median shows it; p90 is a retransmission delay for both.
+ *       separates them, and it changes how many misses pay a retransmission, not how much one costs. A TCP answer
+ *       waits for every lost packet ahead of it in the one byte stream: its own ~45 packets plus the prefetch window
+ *       in flight (about one BDP, ~55 packets, once the scheduler has settled), so about 1 - 0.99^100 = 63% of
+ *       misses meet a loss. A QUIC answer waits only for losses among its own stream's ~45 packets, about 36%. So
+ *       more than half of TCP's misses and fewer than half of QUIC's pay a loss recovery (an RTT or more): the
+ *       median falls between them. At p90 both are paying one, so p90 shows recovery speed rather than blocking.
  * </ul>
  *
  * <p>Run: {@code mvn -B -pl vad-transport-quic -am test -Dgroups=slow -Dtest=NetnsMissLatencyTest
