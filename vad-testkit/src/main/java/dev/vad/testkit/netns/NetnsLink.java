@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -244,7 +246,7 @@ public final class NetnsLink implements Closeable {
     private long seed = 1;
     private Duration queue = Duration.ofMillis(100);
     private String tcpCongestionControl;
-    private final java.util.Set<String> set = new java.util.HashSet<>();
+    private final Set<String> set = new HashSet<>();
 
     private Builder() {}
 
@@ -376,10 +378,11 @@ public final class NetnsLink implements Closeable {
   }
 
   /** Lazy holder: the script is extracted and the machine probed once per JVM. */
-  private static final class Probe {
+  static final class Probe {
     static final String CAUSE = probe();
     private static Path script;
 
+    /** The bundled wan.py, extracted to a temporary file (package-private for tests). */
     static synchronized Path script() throws IOException {
       if (script == null) {
         try (InputStream in = NetnsLink.class.getResourceAsStream("wan.py")) {
@@ -415,21 +418,23 @@ public final class NetnsLink implements Closeable {
   /** A short command's exit status and combined output. */
   record Exec(int exit, String output) {
     static Exec run(List<String> cmd, Duration timeout) throws IOException {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      // output to a file, not a pipe: reading a pipe would block past the timeout if the command hung
+      Path out = Files.createTempFile("vad-netns-", ".out");
       try {
-        byte[] out;
-        try (InputStream in = p.getInputStream()) {
-          out = in.readAllBytes(); // short commands: their output ends when they exit
-        }
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+          if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("'" + String.join(" ", cmd) + "' took longer than " + timeout);
+          }
+        } catch (InterruptedException e) {
           p.destroyForcibly();
-          throw new IOException("'" + String.join(" ", cmd) + "' took longer than " + timeout);
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted: " + String.join(" ", cmd));
         }
-        return new Exec(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted: " + String.join(" ", cmd));
+        return new Exec(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+      } finally {
+        Files.deleteIfExists(out);
       }
     }
   }

@@ -59,4 +59,29 @@ class NetnsLinkTest {
     assertThat(link.wireOutput()).anyMatch(l -> l.startsWith("STATS a->b"));
     link.close(); // idempotent
   }
+
+  /** A test JVM killed with -9 never runs close(): the wire watches its pid and removes the namespaces itself. */
+  @Test
+  void theWireCleansUpWhenTheWatchedProcessDies() throws Exception {
+    NetnsLink.assumeAvailable();
+    Process watched = new ProcessBuilder("sleep", "60").start();
+    String a = "vadw" + ProcessHandle.current().pid() + "c";
+    String b = "vadw" + ProcessHandle.current().pid() + "s";
+    Process wire = new ProcessBuilder("python3", NetnsLink.Probe.script().toString(), "up", a, b, "--delay-ms", "1",
+        "--rate", "10mbit", "--watch-pid", Long.toString(watched.pid())).redirectErrorStream(true).start();
+    try {
+      String ready = new BufferedReader(new InputStreamReader(wire.getInputStream(), StandardCharsets.UTF_8))
+          .readLine();
+      assertThat(ready).startsWith("READY");
+      assertThat(NetnsLink.listNamespaces()).contains(a, b);
+      watched.destroyForcibly();
+      assertThat(wire.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("the wire stopped").isTrue();
+      assertThat(wire.exitValue()).isZero();
+      assertThat(NetnsLink.listNamespaces()).doesNotContain(a, b);
+    } finally {
+      watched.destroyForcibly();
+      wire.destroyForcibly();
+      new ProcessBuilder("python3", NetnsLink.Probe.script().toString(), "down", a, b).start().waitFor();
+    }
+  }
 }
