@@ -105,6 +105,12 @@ class NetnsMissLatencyTest {
     double linkMBps = RATE_BITS / 8e6;
     SoftAssertions soft = new SoftAssertions();
     for (Run r : runs) {
+      for (String line : r.wire()) {
+        if (line.startsWith("STATS")) { // the path dropped what it was asked to (binomial: 3.5 sd margin and more)
+          soft.assertThat(Double.parseDouble(value(line, "loss"))).as("%s at %.0f%% loss: %s", r.transport(),
+              r.loss() * 100, line).isBetween(r.loss() * 0.5, r.loss() * 1.5);
+        }
+      }
       soft.assertThat(r.notMisses()).as("%s at %.0f%% loss: reads that were not demand misses", r.transport(),
           r.loss() * 100).isZero();
       if (!r.transport().equals("tcp-reno")) {
