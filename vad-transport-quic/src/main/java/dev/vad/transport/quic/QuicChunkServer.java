@@ -6,26 +6,24 @@ import dev.vad.store.ChunkStore;
 import dev.vad.transport.quic.internal.FlowWindows;
 import dev.vad.transport.quic.internal.NativeQuic;
 import dev.vad.transport.quic.internal.PinningTrustManager;
+import dev.vad.transport.quic.internal.QuicIo;
 import dev.vad.transport.quic.internal.ServerStream;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.ServedAppliance;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -108,8 +106,8 @@ public final class QuicChunkServer implements Closeable {
     try {
       QuicSslContext ssl = sslContext();
       appliances = serve(openStores());
-      group = new MultiThreadIoEventLoopGroup(config.threads, new DefaultThreadFactory("vad-quic-server", true),
-          NioIoHandler.newFactory());
+      QuicIo io = QuicIo.select();
+      group = io.newGroup(config.threads, "vad-quic-server");
       int maxFrame = config.maxFrame;
       var codec = new QuicServerCodecBuilder().sslContext(ssl)
           .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
@@ -119,6 +117,11 @@ public final class QuicChunkServer implements Closeable {
           .initialMaxStreamsBidirectional(config.maxStreams)
           .initialMaxStreamsUnidirectional(0)
           .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+          // the size actually used is the smaller of this and what the client accepts (its max_udp_payload_size)
+          .maxSendUdpPayloadSize(config.maxDatagram)
+          .maxRecvUdpPayloadSize(config.maxDatagram)
+          .congestionControlAlgorithm(config.congestionControl)
+          .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments())
           .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
               new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
           .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
@@ -126,6 +129,7 @@ public final class QuicChunkServer implements Closeable {
             public boolean isSharable() {
               return true;
             }
+
           })
           .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
             @Override
@@ -137,8 +141,7 @@ public final class QuicChunkServer implements Closeable {
             }
           })
           .build();
-      var bind = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
-          .bind(config.listen).awaitUninterruptibly();
+      var bind = io.bootstrap(group, codec, config.maxDatagram).bind(config.listen).awaitUninterruptibly();
       if (!bind.isSuccess()) {
         throw new IOException("cannot listen on udp " + config.listen + ": " + bind.cause(), bind.cause());
       }
@@ -356,6 +359,8 @@ public final class QuicChunkServer implements Closeable {
     private int lowWaterMark = 256 << 10;
     private int highWaterMark = 1 << 20;
     private long idleTimeoutMillis = 30_000;
+    private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
+    private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.CUBIC;
     private long shutdownTimeoutMillis = 2_000;
 
     private Builder() {}
@@ -465,6 +470,28 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
+    /**
+     * Largest UDP payload sent or accepted (default {@value QuicIo#LOOPBACK_DATAGRAM}). Each connection uses the
+     * smaller of this and the client's own limit, which the vad+quic client sets from the path (16 KiB to a loopback
+     * server, 1350 bytes otherwise), so the default is safe on any network.
+     */
+    public Builder maxUdpPayload(int bytes) {
+      once("maxUdpPayload");
+      if (bytes < QuicIo.MIN_DATAGRAM || bytes > QuicIo.MAX_DATAGRAM) {
+        throw new IllegalArgumentException("maxUdpPayload must be in [" + QuicIo.MIN_DATAGRAM + ", "
+            + QuicIo.MAX_DATAGRAM + "]: " + bytes);
+      }
+      this.maxDatagram = bytes;
+      return this;
+    }
+
+    /** quiche's congestion controller for data the server sends: "cubic" (default), "bbr" or "reno". */
+    public Builder congestionControl(String name) {
+      once("congestionControl");
+      this.congestionControl = QuicIo.congestionControl(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
     /** A connection silent for this long is closed (default 30 s). */
     public Builder idleTimeoutMillis(long millis) {
       once("idleTimeoutMillis");
@@ -497,6 +524,8 @@ public final class QuicChunkServer implements Closeable {
       c.highWaterMark = highWaterMark;
       c.idleTimeoutMillis = idleTimeoutMillis;
       c.shutdownTimeoutMillis = shutdownTimeoutMillis;
+      c.maxDatagram = maxDatagram;
+      c.congestionControl = congestionControl;
       return new QuicChunkServer(c);
     }
   }

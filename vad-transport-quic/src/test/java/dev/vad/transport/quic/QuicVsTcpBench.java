@@ -10,51 +10,75 @@ import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.Transports;
 import dev.vad.transport.tcp.TcpChunkServer;
-import java.io.Closeable;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loopback figures, QUIC against TCP on the same pack (128 × 1 MiB incompressible chunks): bulk prefetch throughput
- * with process CPU per GB, and the latency of demand requests made while the prefetch pipe is saturated. Prints the
- * figures; asserts only that everything arrives and that demand is not starved (loose: a shared 2-core box).
+ * Loopback figures, QUIC against TCP on the same pack (128 × 1 MiB incompressible chunks), server and client in one
+ * JVM: bulk prefetch throughput with process CPU-seconds per GB (user + system, both ends), and the latency of demand
+ * requests made while the prefetch pipe is saturated. Prints the figures; asserts that everything arrives and, loosely
+ * (a shared 2-core box), that QUIC's throughput and demand latency are in the range the tuning reached.
+ *
+ * <p>Also runnable outside surefire (e.g. under JFR): {@code java -cp ... dev.vad.transport.quic.QuicVsTcpBench
+ * [rounds] [quic|tcp|both]}.
  */
 @Tag("slow")
 class QuicVsTcpBench {
   @TempDir
   Path dir;
 
-  record Figures(double mbPerSec, double cpuSecPerGb, double demandMedianMs, double demandMaxMs) {}
+  record Figures(double mbPerSec, double cpuSecPerGb, double demandMedianMs, double demandMaxMs) {
+    @Override
+    public String toString() {
+      return String.format("%.0f MB/s, %.2f CPU-s/GB, demand median %.1f ms max %.1f ms", mbPerSec, cpuSecPerGb,
+          demandMedianMs, demandMaxMs);
+    }
+  }
 
   @Test
   void throughputAndDemandLatency() throws Exception {
+    List<Figures[]> rounds = measure(dir, 3, true, true);
+    Figures[] last = rounds.get(rounds.size() - 1);
+    // Loose bounds, an order of magnitude inside what the tuned transport measures on an idle 2-core machine.
+    assertThat(last[0].mbPerSec()).as("QUIC loopback bulk MB/s").isGreaterThan(100);
+    assertThat(last[0].demandMedianMs()).as("QUIC demand median under saturated prefetch").isLessThan(100);
+  }
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    String which = args.length > 1 ? args[1] : "both";
+    Path dir = Files.createTempDirectory("quic-bench");
+    measure(dir, rounds, !which.equals("tcp"), !which.equals("quic"));
+  }
+
+  /** Round 0 warms up; returns {quic, tcp} figures per round (null for a transport not run). */
+  static List<Figures[]> measure(Path dir, int rounds, boolean runQuic, boolean runTcp) throws Exception {
     Path pack = TestAppliances.incompressible(dir, 3, 1 << 20, 128);
     InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    List<Figures[]> out = new ArrayList<>();
     try (QuicChunkServer quic = QuicChunkServer.builder().pack(pack).selfSigned().listen(lo).build().start();
         TcpChunkServer tcp = TcpChunkServer.builder().pack(pack).listen(lo).build().start()) {
       TransportOptions q = TransportOptions.DEFAULTS.withExtra(QuicTransportProvider.PIN_SHA256,
           quic.certificateSha256());
-      for (int round = 0; round < 2; round++) { // round 0 warms up
-        Figures fq = run(quic.uris().get(0), q);
-        Figures ft = run(tcp.uris().get(0), TransportOptions.DEFAULTS);
-        System.out.printf("round %d QUIC: %.0f MB/s, %.2f CPU-s/GB, demand median %.1f ms max %.1f ms%n", round,
-            fq.mbPerSec(), fq.cpuSecPerGb(), fq.demandMedianMs(), fq.demandMaxMs());
-        System.out.printf("round %d TCP : %.0f MB/s, %.2f CPU-s/GB, demand median %.1f ms max %.1f ms%n", round,
-            ft.mbPerSec(), ft.cpuSecPerGb(), ft.demandMedianMs(), ft.demandMaxMs());
-        assertThat(fq.demandMedianMs()).as("QUIC demand median under saturated prefetch").isLessThan(1000);
+      for (int round = 0; round < rounds; round++) {
+        Figures fq = runQuic ? run(quic.uris().get(0), q) : null;
+        Figures ft = runTcp ? run(tcp.uris().get(0), TransportOptions.DEFAULTS) : null;
+        System.out.printf("round %d QUIC: %s%nround %d TCP : %s%n", round, fq, round, ft);
+        out.add(new Figures[] {fq, ft});
       }
     }
+    return out;
   }
 
   private static Figures run(URI uri, TransportOptions options) throws Exception {
@@ -80,6 +104,7 @@ class QuicVsTcpBench {
       assertThat(rec.awaitKeys(keys, Duration.ofSeconds(60))).isTrue();
       long t1 = System.nanoTime();
       long cpu1 = os.getProcessCpuTime();
+      assertThat(rec.events()).allSatisfy(e -> assertThat(e.failure()).isNull());
       double[] lat = new double[demand.size()];
       for (int i = 0; i < demand.size(); i++) {
         ChunkKey k = demand.get(i);

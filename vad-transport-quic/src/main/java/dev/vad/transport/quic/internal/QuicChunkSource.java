@@ -14,7 +14,6 @@ import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,16 +21,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -79,6 +75,8 @@ public final class QuicChunkSource implements ChunkSource {
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final ChannelHandler codec;
+  private final QuicIo io;
+  private final int maxDatagram;
   private final Duration timeouts;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -126,6 +124,8 @@ public final class QuicChunkSource implements ChunkSource {
     long stream = number(x, QuicTransportProvider.INITIAL_MAX_STREAM_DATA, bdp.stream(), 1, 1L << 40);
     long conn = number(x, QuicTransportProvider.INITIAL_MAX_DATA, Math.max(bdp.connection(), 2 * stream), stream,
         1L << 42);
+    this.maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
+        QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
     this.timeouts = new Duration(options.connectTimeout().toMillis(), options.requestTimeout().toMillis());
     QuicSslContext ssl = sslContext(x);
     this.codec = new QuicClientCodecBuilder()
@@ -136,9 +136,13 @@ public final class QuicChunkSource implements ChunkSource {
         .initialMaxStreamDataBidirectionalRemote(64 << 10)
         .initialMaxStreamsBidirectional(0)
         .initialMaxStreamsUnidirectional(0)
+        .maxSendUdpPayloadSize(maxDatagram)
+        .maxRecvUdpPayloadSize(maxDatagram)
+        .congestionControlAlgorithm(QuicIo.congestionControl(
+            x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "cubic")))
         .build();
-    this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vad-quic-client", true),
-        NioIoHandler.newFactory());
+    this.io = QuicIo.select();
+    this.group = io.newGroup(1, "vad-quic-client");
     this.loop = group.next();
   }
 
@@ -304,7 +308,7 @@ public final class QuicChunkSource implements ChunkSource {
 
   /** Called once from {@link #open}, off the loop; {@code udp} is published to the loop by the execute after it. */
   private void bind() throws IOException {
-    var bind = new Bootstrap().group(loop).channel(NioDatagramChannel.class).handler(codec).bind(0);
+    var bind = io.bootstrap(loop, codec, maxDatagram).bind(0);
     if (!bind.awaitUninterruptibly(timeouts.connectMillis()) || !bind.isSuccess()) {
       throw new IOException(describe + ": cannot bind a UDP socket: " + bind.cause(), bind.cause());
     }
@@ -317,6 +321,7 @@ public final class QuicChunkSource implements ChunkSource {
     }
     connecting = true;
     QuicChannel.newBootstrap(udp)
+        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments())
         .handler(new ChannelInboundHandlerAdapter() {
           @Override
           public void channelInactive(ChannelHandlerContext ctx) {
