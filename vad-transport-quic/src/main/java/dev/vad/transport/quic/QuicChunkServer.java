@@ -360,7 +360,7 @@ public final class QuicChunkServer implements Closeable {
     private int highWaterMark = 1 << 20;
     private long idleTimeoutMillis = 30_000;
     private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
-    private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.CUBIC;
+    private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.BBR;
     private long shutdownTimeoutMillis = 2_000;
 
     private Builder() {}
@@ -485,7 +485,12 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
-    /** quiche's congestion controller for data the server sends: "cubic" (default), "bbr" or "reno". */
+    /**
+     * quiche's congestion controller for the data the server sends: "bbr" (default), "cubic" or "reno". BBR paces at
+     * the measured bottleneck rate with about one round trip of data queued, where the loss-based ones fill whatever
+     * buffer lies ahead (the peer's socket buffer on loopback, the bottleneck queue on a WAN) — and a demand response
+     * waits behind every queued prefetch byte. BBR also does not take random loss for congestion.
+     */
     public Builder congestionControl(String name) {
       once("congestionControl");
       this.congestionControl = QuicIo.congestionControl(Objects.requireNonNull(name, "name"));

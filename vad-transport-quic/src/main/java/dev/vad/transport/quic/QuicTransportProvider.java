@@ -34,7 +34,7 @@ public final class QuicTransportProvider implements TransportProvider {
    * the server is on a loopback address (the loopback MTU is 64 KiB), else 1350 (fits a 1500-byte MTU).
    */
   public static final String MAX_UDP_PAYLOAD = "quic.maxUdpPayload";
-  /** quiche's congestion controller for the client's own sending: "cubic" (default), "bbr" or "reno". */
+  /** quiche's congestion controller for the client's own sending (requests, acks): "bbr" (default), "cubic", "reno". */
   public static final String CONGESTION_CONTROL = "quic.congestionControl";
   /** Largest frame the client accepts, in bytes (default 8 MiB). */
   public static final String MAX_FRAME_BYTES = "quic.maxFrameBytes";

@@ -139,7 +139,7 @@ public final class QuicChunkSource implements ChunkSource {
         .maxSendUdpPayloadSize(maxDatagram)
         .maxRecvUdpPayloadSize(maxDatagram)
         .congestionControlAlgorithm(QuicIo.congestionControl(
-            x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "cubic")))
+            x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
         .build();
     this.io = QuicIo.select();
     this.group = io.newGroup(1, "vad-quic-client");
