@@ -8,22 +8,31 @@ import dev.vad.transport.quic.internal.NativeQuic;
 import dev.vad.transport.quic.internal.PinningTrustManager;
 import dev.vad.transport.quic.internal.QuicIo;
 import dev.vad.transport.quic.internal.ServerStream;
+import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.ServedAppliance;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
-import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -31,6 +40,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -81,6 +91,7 @@ public final class QuicChunkServer implements Closeable {
   private Map<ApplianceId, ServedAppliance> appliances;
   private EventLoopGroup group;
   private Channel channel;
+  private ChannelGroup connections;
   private X509Certificate leaf;
 
   private QuicChunkServer(Builder config) {
@@ -108,6 +119,8 @@ public final class QuicChunkServer implements Closeable {
       appliances = serve(openStores());
       QuicIo io = QuicIo.select();
       group = io.newGroup(config.threads, "vad-quic-server");
+      connections = new DefaultChannelGroup("vad-quic-connections",
+          GlobalEventExecutor.INSTANCE);
       int maxFrame = config.maxFrame;
       var codec = new QuicServerCodecBuilder().sslContext(ssl)
           .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
@@ -124,12 +137,17 @@ public final class QuicChunkServer implements Closeable {
           .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments())
           .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
               new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
-          .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+          .handler(new ChannelInboundHandlerAdapter() {
             @Override
             public boolean isSharable() {
               return true;
             }
 
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+              connections.add(ctx.channel()); // removed by the group when it closes
+              ctx.fireChannelActive();
+            }
           })
           .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
             @Override
@@ -261,7 +279,7 @@ public final class QuicChunkServer implements Closeable {
     }
     try {
       return "-----BEGIN CERTIFICATE-----\n"
-          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
               .encodeToString(leaf.getEncoded())
           + "\n-----END CERTIFICATE-----\n";
     } catch (GeneralSecurityException e) {
@@ -311,6 +329,18 @@ public final class QuicChunkServer implements Closeable {
 
   private void shutdown() throws IOException {
     long timeoutMs = config.shutdownTimeoutMillis;
+    if (connections != null && !connections.isEmpty()) {
+      // CONNECTION_CLOSE with SHUTTING_DOWN before the socket goes, so clients reconnect now instead of after their
+      // idle timeout
+      List<ChannelFuture> closing = new ArrayList<>();
+      for (Channel c : connections) {
+        closing.add(((QuicChannel) c).close(true, ErrorCodes.SHUTTING_DOWN,
+            Unpooled.copiedBuffer("server shutting down", StandardCharsets.UTF_8)));
+      }
+      for (ChannelFuture f : closing) {
+        f.awaitUninterruptibly(timeoutMs);
+      }
+    }
     if (channel != null) {
       channel.close().awaitUninterruptibly(timeoutMs);
     }

@@ -36,6 +36,8 @@ public final class QuicTransportProvider implements TransportProvider {
   public static final String MAX_UDP_PAYLOAD = "quic.maxUdpPayload";
   /** quiche's congestion controller for the client's own sending (requests, acks): "bbr" (default), "cubic", "reno". */
   public static final String CONGESTION_CONTROL = "quic.congestionControl";
+  /** Lost connections a request may live through before it fails to the listener (default 5). */
+  public static final String MAX_ATTEMPTS = "quic.maxAttempts";
   /** Largest frame the client accepts, in bytes (default 8 MiB). */
   public static final String MAX_FRAME_BYTES = "quic.maxFrameBytes";
 

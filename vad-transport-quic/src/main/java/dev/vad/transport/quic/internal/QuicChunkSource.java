@@ -57,14 +57,25 @@ import org.slf4j.LoggerFactory;
  * one long-lived stream, batched per loop iteration; cancelling them sends CANCEL there. A key promoted to demand gets
  * a demand stream too (the server drops it from its prefetch queue); whichever answer comes first is delivered.
  *
- * <p>If the connection is lost, every outstanding request fails to the listener (the consumer may ask again) and the
- * next request reconnects (HELLO without sections).
+ * <p>If the connection is lost while requests are outstanding, the source reconnects with exponential backoff
+ * ({@value #RECONNECT_MIN_MILLIS} ms doubling to {@value #RECONNECT_MAX_MILLIS} ms; HELLO without sections) and
+ * re-requests everything outstanding, demand first, in request order. A key outstanding across
+ * {@code quic.maxAttempts} (default {@value #MAX_ATTEMPTS}) lost connections fails to the listener; so does every
+ * outstanding key when no connection could be made for the request timeout, or when the server refuses the appliance
+ * for good. With nothing outstanding, the next request reconnects.
+ *
+ * <p>RTT samples for the listener come from quiche's own estimate (smoothed RTT of the path): the handshake's first,
+ * then every {@value #RTT_SAMPLE_MILLIS} ms while requests are outstanding.
  */
 public final class QuicChunkSource implements ChunkSource {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkSource.class);
   /** Application error code for a stream reset because its request was cancelled. */
   static final int CANCELLED = 0x10;
   static final int KEYS_PER_FRAME = 10_240;
+  static final long RECONNECT_MIN_MILLIS = 100;
+  static final long RECONNECT_MAX_MILLIS = 5_000;
+  static final int MAX_ATTEMPTS = 5;
+  static final long RTT_SAMPLE_MILLIS = 250;
 
   private final String host;
   private final int port;
@@ -96,11 +107,18 @@ public final class QuicChunkSource implements ChunkSource {
   private final LinkedHashSet<Long> sendCancel = new LinkedHashSet<>();
   private boolean flushScheduled;
   private int nextRequestId = 1;
+  private final int maxAttempts;
+  private long backoffMillis = RECONNECT_MIN_MILLIS;
+  private boolean reconnectScheduled;
+  private long unreachableSinceNanos;
+  private boolean rttSampling;
+  private int sessions;
 
   private static final class Out {
     Priority priority;
     boolean onPrefetch;
     QuicStreamChannel demandStream;
+    int drops;
 
     Out(Priority priority) {
       this.priority = priority;
@@ -126,6 +144,7 @@ public final class QuicChunkSource implements ChunkSource {
         1L << 42);
     this.maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
         QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
+    this.maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
     this.timeouts = new Duration(options.connectTimeout().toMillis(), options.requestTimeout().toMillis());
     QuicSslContext ssl = sslContext(x);
     this.codec = new QuicClientCodecBuilder()
@@ -339,6 +358,8 @@ public final class QuicChunkSource implements ChunkSource {
           }
           QuicChannel q = (QuicChannel) f.getNow();
           quic = q;
+          sampleRtt(q); // the handshake's round trip, before any bulk data can queue
+
           q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Control(q, manifest == null)))
               .addListener(s -> {
                 if (!s.isSuccess()) {
@@ -351,9 +372,71 @@ public final class QuicChunkSource implements ChunkSource {
   private void connectFailed(IOException e) {
     if (!opened.isDone()) {
       opened.completeExceptionally(e);
-    } else {
-      failAll(e.getMessage());
+      return;
     }
+    if (closed.get() || outstanding.isEmpty()) {
+      return;
+    }
+    if (System.nanoTime() - unreachableSinceNanos > TimeUnit.MILLISECONDS.toNanos(timeouts.requestMillis())) {
+      log.warn("{}: no connection for {} ms; failing {} outstanding requests: {}", describe,
+          timeouts.requestMillis(), outstanding.size(), e.getMessage());
+      failAll(e.getMessage());
+      return;
+    }
+    log.debug("{}: reconnect failed: {}", describe, e.getMessage());
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    if (closed.get() || reconnectScheduled) {
+      return;
+    }
+    reconnectScheduled = true;
+    long delay = backoffMillis;
+    backoffMillis = Math.min(RECONNECT_MAX_MILLIS, backoffMillis * 2);
+    loop.schedule(() -> {
+      reconnectScheduled = false;
+      if (!ready && !outstanding.isEmpty()) {
+        connect();
+      }
+    }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Reports quiche's RTT estimate for the current connection to the listener. */
+  private void sampleRtt(QuicChannel q) {
+    q.collectPathStats(0).addListener(f -> {
+      Listener l = listener;
+      if (f.isSuccess() && l != null && !closed.get()) {
+        long rtt = ((io.netty.handler.codec.quic.QuicConnectionPathStats) f.getNow()).rtt();
+        if (rtt > 0) {
+          try {
+            l.onRttSample(rtt);
+          } catch (RuntimeException ex) {
+            log.warn("{}: listener failed on an RTT sample", describe, ex);
+          }
+        }
+      }
+    });
+  }
+
+  /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
+  private void startRttSampling() {
+    if (rttSampling) {
+      return;
+    }
+    rttSampling = true;
+    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void rttTick() {
+    if (closed.get() || outstanding.isEmpty()) {
+      rttSampling = false;
+      return;
+    }
+    if (ready && quic != null) {
+      sampleRtt(quic);
+    }
+    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private ChannelInitializer<QuicStreamChannel> streamInit(ChannelHandler handler) {
@@ -387,11 +470,26 @@ public final class QuicChunkSource implements ChunkSource {
       }
     }
     ready = true;
+    backoffMillis = RECONNECT_MIN_MILLIS;
+    sessions++;
     if (!opened.isDone()) {
       opened.complete(null);
     }
-    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-      send(e.getKey(), e.getValue());
+    if (sessions > 1 && !outstanding.isEmpty()) {
+      log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
+    }
+    for (Priority pass : new Priority[] {Priority.DEMAND, Priority.PREFETCH}) {
+      for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
+        Out o = e.getValue();
+        if (o.priority == pass) {
+          o.onPrefetch = false;
+          o.demandStream = null;
+          send(e.getKey(), o);
+        }
+      }
+    }
+    if (!outstanding.isEmpty()) {
+      startRttSampling();
     }
     scheduleFlush();
   }
@@ -411,8 +509,27 @@ public final class QuicChunkSource implements ChunkSource {
       opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
+    if (closed.get() || outstanding.isEmpty()) {
+      return;
+    }
+    List<Long> exhausted = new ArrayList<>();
+    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
+      Out o = e.getValue();
+      o.demandStream = null;
+      o.onPrefetch = false;
+      if (++o.drops >= maxAttempts) {
+        exhausted.add(e.getKey());
+      }
+    }
+    for (long k : exhausted) {
+      outstanding.remove(k);
+      fail(k, new IOException(describe + ": connection lost " + maxAttempts + " times while chunk "
+          + ChunkKey.unpack(k) + " was outstanding"));
+    }
     if (!outstanding.isEmpty()) {
-      failAll(describe + ": connection lost with " + outstanding.size() + " requests outstanding");
+      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
+      unreachableSinceNanos = System.nanoTime();
+      scheduleReconnect();
     }
   }
 
@@ -430,8 +547,12 @@ public final class QuicChunkSource implements ChunkSource {
     } else {
       return;
     }
+    startRttSampling();
     if (!ready) {
-      connect();
+      if (!reconnectScheduled) {
+        unreachableSinceNanos = System.nanoTime();
+        connect();
+      }
       return;
     }
     send(k, o);
@@ -579,6 +700,9 @@ public final class QuicChunkSource implements ChunkSource {
     if (e.fatal()) {
       if (!opened.isDone()) {
         opened.completeExceptionally(new IOException(what));
+      } else if (e.code() == ErrorCodes.UNKNOWN_APPLIANCE || e.code() == ErrorCodes.BAD_HELLO) {
+        log.warn("{}; failing {} outstanding requests", what, outstanding.size());
+        failAll(what);
       }
       log.warn("{}", what);
       if (quic != null) {
@@ -598,6 +722,9 @@ public final class QuicChunkSource implements ChunkSource {
 
   /** A demand stream ended: if its key is still outstanding and no prefetch answer is coming, it failed. */
   private void onDemandStreamClosed(long k, Channel s) {
+    if (s.parent() != quic || !s.parent().isActive()) {
+      return; // the connection went: onDisconnected re-requests it
+    }
     Out o = outstanding.get(k);
     if (o != null && o.demandStream == s && !(o.onPrefetch && prefetchStream != null)) {
       outstanding.remove(k);
@@ -607,8 +734,8 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onPrefetchStreamClosed(Channel s) {
-    if (s != prefetchStream) {
-      return;
+    if (s != prefetchStream || s.parent() != quic || !s.parent().isActive()) {
+      return; // not current, or the connection went: onDisconnected re-requests its keys
     }
     prefetchStream = null;
     List<Long> lost = new ArrayList<>();
