@@ -86,7 +86,7 @@ public final class QuicChunkSource implements ChunkSource {
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final ChannelHandler codec;
-  private final QuicIo io;
+  private final QuicIo udpIo;
   private final int maxDatagram;
   private final Duration timeouts;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -160,8 +160,8 @@ public final class QuicChunkSource implements ChunkSource {
         .congestionControlAlgorithm(QuicIo.congestionControl(
             x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
         .build();
-    this.io = QuicIo.select();
-    this.group = io.newGroup(1, "vad-quic-client");
+    this.udpIo = QuicIo.select();
+    this.group = udpIo.newGroup(1, "vad-quic-client");
     this.loop = group.next();
   }
 
@@ -327,7 +327,7 @@ public final class QuicChunkSource implements ChunkSource {
 
   /** Called once from {@link #open}, off the loop; {@code udp} is published to the loop by the execute after it. */
   private void bind() throws IOException {
-    var bind = io.bootstrap(loop, codec, maxDatagram).bind(0);
+    var bind = udpIo.bootstrap(loop, codec, maxDatagram).bind(0);
     if (!bind.awaitUninterruptibly(timeouts.connectMillis()) || !bind.isSuccess()) {
       throw new IOException(describe + ": cannot bind a UDP socket: " + bind.cause(), bind.cause());
     }
@@ -340,7 +340,9 @@ public final class QuicChunkSource implements ChunkSource {
     }
     connecting = true;
     QuicChannel.newBootstrap(udp)
-        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments())
+        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, udpIo.segments())
+        .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, timeouts.connectMillis()))
         .handler(new ChannelInboundHandlerAdapter() {
           @Override
           public void channelInactive(ChannelHandlerContext ctx) {
@@ -353,7 +355,7 @@ public final class QuicChunkSource implements ChunkSource {
         .addListener(f -> {
           if (!f.isSuccess()) {
             connecting = false;
-            connectFailed(new IOException(describe + ": QUIC handshake failed: " + f.cause(), f.cause()));
+            connectFailed(handshakeFailure(f.cause()));
             return;
           }
           QuicChannel q = (QuicChannel) f.getNow();
@@ -367,6 +369,31 @@ public final class QuicChunkSource implements ChunkSource {
                 }
               });
         });
+  }
+
+  /**
+   * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
+   * cryptic), a timeout is a {@link java.net.ConnectException} like TCP's "connection refused".
+   */
+  private IOException handshakeFailure(Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLHandshakeException) {
+        String m = String.valueOf(c.getMessage());
+        String why = m.contains("CERTIFICATE_VERIFY_FAILED") ? "the server's certificate was not accepted (not "
+            + "signed by a trusted CA, not the pinned one, or not for host " + host + ")"
+            : m.replaceAll("error:[0-9a-f]+:[^:]*:OPENSSL_internal:", "").replaceAll(":\\s.*$", "");
+        IOException x = new IOException(describe + ": TLS handshake failed: " + why);
+        x.addSuppressed(cause); // kept for --verbose, out of the one-line message
+        return x;
+      }
+      if (c instanceof io.netty.channel.ConnectTimeoutException) {
+        var x = new java.net.ConnectException("no handshake reply within " + timeouts.connectMillis()
+            + " ms (nothing serves vad+quic on that port, or its packets are dropped)");
+        x.initCause(cause);
+        return x;
+      }
+    }
+    return new IOException(describe + ": QUIC handshake failed: " + cause, cause);
   }
 
   private void connectFailed(IOException e) {
