@@ -89,6 +89,7 @@ public final class QuicChunkServer implements Closeable {
   private final List<PackReader> owned = new ArrayList<>();
   private State state = State.NEW;
   private Map<ApplianceId, ServedAppliance> appliances;
+  private Map<ApplianceId, PackReader> packs;
   private EventLoopGroup group;
   private Channel channel;
   private ChannelGroup connections;
@@ -134,7 +135,7 @@ public final class QuicChunkServer implements Closeable {
           .maxSendUdpPayloadSize(config.maxDatagram)
           .maxRecvUdpPayloadSize(config.maxDatagram)
           .congestionControlAlgorithm(config.congestionControl)
-          .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments())
+          .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments(config.maxDatagram))
           .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
               new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
           .handler(new ChannelInboundHandlerAdapter() {
@@ -155,7 +156,7 @@ public final class QuicChunkServer implements Closeable {
               ch.pipeline()
                   .addLast("frame-decoder", new FrameDecoder(maxFrame))
                   .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                  .addLast("stream", new ServerStream(appliances, maxFrame));
+                  .addLast("stream", new ServerStream(appliances, packs, maxFrame));
             }
           })
           .build();
@@ -238,7 +239,11 @@ public final class QuicChunkServer implements Closeable {
 
   private Map<ApplianceId, ServedAppliance> serve(List<ChunkStore> stores) {
     Map<ApplianceId, ServedAppliance> map = new LinkedHashMap<>();
+    Map<ApplianceId, PackReader> files = new LinkedHashMap<>();
     for (ChunkStore s : stores) {
+      if (s instanceof PackReader p) {
+        files.put(p.manifest().id(), p);
+      }
       // QUIC streams take buffers, not file regions: chunks are read into memory when they are written
       ServedAppliance app = new ServedAppliance(s, false);
       if (map.putIfAbsent(app.id(), app) != null) {
@@ -249,6 +254,7 @@ public final class QuicChunkServer implements Closeable {
             + "-byte stored chunk, which does not fit maxFrameBytes " + config.maxFrame);
       }
     }
+    packs = Map.copyOf(files);
     return Map.copyOf(map);
   }
 

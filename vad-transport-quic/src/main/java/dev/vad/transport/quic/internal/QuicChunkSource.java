@@ -310,10 +310,10 @@ public final class QuicChunkSource implements ChunkSource {
       return;
     }
     loop.execute(() -> {
-      if (quic != null) {
-        quic.close();
-      }
-      if (udp != null) {
+      // CONNECTION_CLOSE first, so the server drops the connection now rather than after its idle timeout
+      if (quic != null && udp != null) {
+        quic.close().addListener(f -> udp.close());
+      } else if (udp != null) {
         udp.close();
       }
     });
@@ -340,7 +340,7 @@ public final class QuicChunkSource implements ChunkSource {
     }
     connecting = true;
     QuicChannel.newBootstrap(udp)
-        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, udpIo.segments())
+        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, udpIo.segments(maxDatagram))
         .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, timeouts.connectMillis()))
         .handler(new ChannelInboundHandlerAdapter() {

@@ -24,15 +24,17 @@ import java.util.Locale;
 
 /**
  * The UDP side of a QUIC endpoint. With native epoll (probed once, as for vad+tcp) the socket sends with UDP GSO
- * (quiche's packets for one flush leave in one {@code sendmsg} of up to {@value #GSO_SEGMENTS} segments) and receives
+ * (quiche's packets for one flush leave in one {@code sendmsg}, see {@link #segments}) and receives
  * with {@code recvmmsg}; otherwise NIO, one syscall per datagram. Both ask for {@value #SOCKET_BUFFER}-byte socket
  * buffers (the kernel caps them at {@code net.core.rmem_max}/{@code wmem_max}): a burst of a full congestion window
  * would otherwise overflow the default ~208 KiB receive buffer, and quiche would take those drops for congestion.
  */
 public record QuicIo(String name, IoHandlerFactory handlerFactory, Class<? extends DatagramChannel> channel,
-    SegmentedDatagramPacketAllocator segments) {
+    boolean gso) {
   static final int SOCKET_BUFFER = 4 << 20;
   static final int GSO_SEGMENTS = 16;
+  /** Largest UDP payload of one GSO send (an IPv6 datagram's payload limit minus the UDP header). */
+  static final int GSO_MAX_BYTES = 65527;
   /** Largest UDP payload quiche handles. */
   public static final int MAX_DATAGRAM = 65527;
   /** Smallest UDP payload QUIC allows (RFC 9000 §14). */
@@ -66,15 +68,22 @@ public record QuicIo(String name, IoHandlerFactory handlerFactory, Class<? exten
 
   public static QuicIo select() {
     if (NettyIo.epollAvailable() && EpollDatagramChannel.isSegmentedDatagramPacketSupported()) {
-      return new QuicIo("epoll+gso", EpollIoHandler.newFactory(), EpollDatagramChannel.class,
-          EpollQuicUtils.newSegmentedAllocator(GSO_SEGMENTS));
+      return new QuicIo("epoll+gso", EpollIoHandler.newFactory(), EpollDatagramChannel.class, true);
     }
     if (NettyIo.epollAvailable()) {
-      return new QuicIo("epoll", EpollIoHandler.newFactory(), EpollDatagramChannel.class,
-          SegmentedDatagramPacketAllocator.NONE);
+      return new QuicIo("epoll", EpollIoHandler.newFactory(), EpollDatagramChannel.class, false);
     }
-    return new QuicIo("nio", NioIoHandler.newFactory(), NioDatagramChannel.class,
-        SegmentedDatagramPacketAllocator.NONE);
+    return new QuicIo("nio", NioIoHandler.newFactory(), NioDatagramChannel.class, false);
+  }
+
+  /**
+   * How packets of up to {@code maxDatagram} bytes are batched into one send: with GSO, as many as fit in one UDP
+   * datagram's 64 KiB (the kernel refuses a larger GSO send, and the packets in it would be lost), at most
+   * {@value #GSO_SEGMENTS}; else one per send.
+   */
+  public SegmentedDatagramPacketAllocator segments(int maxDatagram) {
+    int n = Math.min(GSO_SEGMENTS, GSO_MAX_BYTES / maxDatagram);
+    return gso && n >= 2 ? EpollQuicUtils.newSegmentedAllocator(n) : SegmentedDatagramPacketAllocator.NONE;
   }
 
   public EventLoopGroup newGroup(int threads, String threadName) {
