@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (a shared 2-core box), that QUIC's throughput and demand latency are in the range the tuning reached.
  *
  * <p>Also runnable outside surefire (e.g. under JFR): {@code java -cp ... dev.vad.transport.quic.QuicVsTcpBench
- * [rounds] [quic|tcp|both]}.
+ * [rounds] [quic|tcp|both] [bbr|cubic|reno] [quic.maxUdpPayload]}.
  */
 @Tag("slow")
 class QuicVsTcpBench {
@@ -83,7 +83,7 @@ class QuicVsTcpBench {
 
   @Test
   void throughputAndDemandLatency() throws Exception {
-    Summary[] s = measure(dir, WARMUP_ROUNDS + 5, "bbr", true, true);
+    Summary[] s = measure(dir, WARMUP_ROUNDS + 5, "bbr", TransportOptions.DEFAULTS, true, true);
     // Loose bounds, well inside what the tuned transport measures on a 2-core machine shared with other work.
     assertThat(s[0].mbPerSec()).as("QUIC loopback bulk MB/s").isGreaterThan(100);
     assertThat(s[0].demandMedianMs()).as("QUIC demand median under saturated prefetch").isLessThan(100);
@@ -94,11 +94,14 @@ class QuicVsTcpBench {
     String which = args.length > 1 ? args[1] : "both";
     String cc = args.length > 2 ? args[2] : "bbr";
     Path dir = Files.createTempDirectory("quic-bench");
-    measure(dir, rounds, cc, !which.equals("tcp"), !which.equals("quic"));
+    TransportOptions extra = args.length > 3 ? TransportOptions.DEFAULTS.withExtra(
+        QuicTransportProvider.MAX_UDP_PAYLOAD, args[3]) : TransportOptions.DEFAULTS;
+    measure(dir, rounds, cc, extra, !which.equals("tcp"), !which.equals("quic"));
   }
 
   /** The first {@link #WARMUP_ROUNDS} rounds warm up; returns the {quic, tcp} summaries (null for a transport not run). */
-  static Summary[] measure(Path dir, int rounds, String cc, boolean runQuic, boolean runTcp) throws Exception {
+  static Summary[] measure(Path dir, int rounds, String cc, TransportOptions quicOptions, boolean runQuic,
+      boolean runTcp) throws Exception {
     Path pack = TestAppliances.incompressible(dir, 3, 1 << 20, 128);
     InetSocketAddress lo = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     List<Figures> q = new ArrayList<>();
@@ -106,8 +109,7 @@ class QuicVsTcpBench {
     try (QuicChunkServer quic = QuicChunkServer.builder().pack(pack).selfSigned().listen(lo)
             .congestionControl(cc).build().start();
         TcpChunkServer tcp = TcpChunkServer.builder().pack(pack).listen(lo).build().start()) {
-      TransportOptions pin = TransportOptions.DEFAULTS.withExtra(QuicTransportProvider.PIN_SHA256,
-          quic.certificateSha256());
+      TransportOptions pin = quicOptions.withExtra(QuicTransportProvider.PIN_SHA256, quic.certificateSha256());
       for (int round = 0; round < rounds; round++) {
         if (runQuic) {
           Figures f = run(quic.uris().get(0), pin);
