@@ -7,6 +7,7 @@ import dev.vad.transport.quic.internal.FlowWindows;
 import dev.vad.transport.quic.internal.NativeQuic;
 import dev.vad.transport.quic.internal.PinningTrustManager;
 import dev.vad.transport.quic.internal.QuicIo;
+import dev.vad.transport.quic.internal.ServerFaults;
 import dev.vad.transport.quic.internal.ServerStream;
 import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
@@ -156,7 +157,7 @@ public final class QuicChunkServer implements Closeable {
               ch.pipeline()
                   .addLast("frame-decoder", new FrameDecoder(maxFrame))
                   .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                  .addLast("stream", new ServerStream(appliances, packs, maxFrame));
+                  .addLast("stream", new ServerStream(appliances, packs, maxFrame, config.faults));
             }
           })
           .build();
@@ -396,6 +397,7 @@ public final class QuicChunkServer implements Closeable {
     private int highWaterMark = 1 << 20;
     private long idleTimeoutMillis = 30_000;
     private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
+    private ServerFaults faults = ServerFaults.NONE;
     private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.BBR;
     private long shutdownTimeoutMillis = 2_000;
 
@@ -533,6 +535,12 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
+    /** Tests only: faults to inject into answers (the transport contract's network-fault cases). */
+    Builder faults(ServerFaults f) {
+      this.faults = Objects.requireNonNull(f, "faults");
+      return this;
+    }
+
     /** A connection silent for this long is closed (default 30 s). */
     public Builder idleTimeoutMillis(long millis) {
       once("idleTimeoutMillis");
@@ -566,6 +574,7 @@ public final class QuicChunkServer implements Closeable {
       c.idleTimeoutMillis = idleTimeoutMillis;
       c.shutdownTimeoutMillis = shutdownTimeoutMillis;
       c.maxDatagram = maxDatagram;
+      c.faults = faults;
       c.congestionControl = congestionControl;
       return new QuicChunkServer(c);
     }

@@ -79,8 +79,9 @@ class QuicReconnectTest {
     public void close() {}
   }
 
+  /** Small water marks: the server takes few chunks off its queue at a time, so a close is not held up long. */
   private QuicChunkServer start(ChunkStore store, int port) throws IOException {
-    return QuicChunkServer.builder().store(store).certificate(cert, key)
+    return QuicChunkServer.builder().store(store).certificate(cert, key).writeBufferWaterMark(32 << 10, 128 << 10)
         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)).build().start();
   }
 
@@ -91,9 +92,9 @@ class QuicReconnectTest {
 
   @Test
   void aServerRestartedMidFetchOnTheSamePortDeliversEveryChunkIntact() throws Exception {
-    Path packPath = TestAppliances.incompressible(dir, 11, 65536, 60);
+    Path packPath = TestAppliances.incompressible(dir, 11, 65536, 100);
     try (PackReader pack = PackReader.open(packPath)) {
-      SlowStore slow = new SlowStore(pack, 15);
+      SlowStore slow = new SlowStore(pack, 25); // 2.5 s for the whole pack
       QuicChunkServer first = start(slow, 0);
       int port = first.boundAddress().getPort();
       QuicChunkServer second = null;

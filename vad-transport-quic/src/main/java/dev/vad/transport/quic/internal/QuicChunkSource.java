@@ -824,6 +824,9 @@ public final class QuicChunkSource implements ChunkSource {
         onChunk(c);
       } else if (msg instanceof Frame.Error e) {
         onError(e);
+      } else if (msg instanceof Frame.Malformed m) {
+        protocolFailure(ctx.channel(), describe + ": bad frame from the server (" + ErrorCodes.name(m.code()) + "): "
+            + m.message() + "; closing the stream");
       } else {
         protocolFailure(ctx.channel(), describe + ": unexpected " + msg + " on a response stream");
       }

@@ -50,6 +50,7 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
   private final Map<ApplianceId, ServedAppliance> appliances;
   private final Map<ApplianceId, PackReader> packs;
   private final int maxFrame;
+  private final ServerFaults faults;
   private Role role = Role.NEW;
 
   /**
@@ -57,10 +58,11 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
    *     (QUIC takes no file regions, and quiche reads from native memory); others are read through their store
    */
   public ServerStream(Map<ApplianceId, ServedAppliance> appliances, Map<ApplianceId, PackReader> packs,
-      int maxFrame) {
+      int maxFrame, ServerFaults faults) {
     this.appliances = appliances;
     this.packs = packs;
     this.maxFrame = maxFrame;
+    this.faults = faults;
   }
 
   private static Conn conn(Channel stream) {
@@ -140,7 +142,9 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
       stream.updatePriority(DEMAND_PRIORITY);
       for (long k : r.keys()) {
         conn.queue.remove(k); // promoted: answered here, not again on the prefetch stream
-        ctx.write(answer(ctx, conn.app, r.requestId(), k));
+        if (!writeAnswer(ctx, answer(ctx, conn.app, r.requestId(), k))) {
+          return;
+        }
       }
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
       return;
@@ -166,12 +170,38 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
     while (ch.isWritable() && it.hasNext()) {
       Map.Entry<Long, Integer> e = it.next();
       it.remove();
-      ctx.write(answer(ctx, conn.app, e.getValue(), e.getKey()));
+      if (!writeAnswer(ctx, answer(ctx, conn.app, e.getValue(), e.getKey()))) {
+        return;
+      }
       wrote = true;
     }
     if (wrote) {
       ctx.flush();
     }
+  }
+
+  /** Writes {@code f}, or the injected fault instead; false if the connection is gone. */
+  private boolean writeAnswer(ChannelHandlerContext ctx, Frame f) {
+    ServerFaults.Fault fault = f instanceof Frame.Chunk c ? faults.faultFor(c.key()) : ServerFaults.Fault.NONE;
+    if (fault == ServerFaults.Fault.NONE) {
+      ctx.write(f);
+      return true;
+    }
+    Frame.Chunk c = (Frame.Chunk) f;
+    ByteBuf data = c.data();
+    int n = data.readableBytes();
+    ByteBuf out = ctx.alloc().buffer(Frame.LENGTH_BYTES + Frame.CHUNK_HEADER + n);
+    out.writeIntLE(fault == ServerFaults.Fault.OVERSIZE_LENGTH ? 0x7fff_fff0 : Frame.CHUNK_HEADER + n)
+        .writeByte(Frame.CHUNK).writeIntLE(c.requestId()).writeLongLE(c.key())
+        .writeBytes(data, data.readerIndex(), fault == ServerFaults.Fault.CUT_MID_FRAME ? n / 2 : n);
+    data.release();
+    if (fault == ServerFaults.Fault.OVERSIZE_LENGTH) {
+      ctx.write(out);
+      return true;
+    }
+    QuicChannel q = (QuicChannel) ctx.channel().parent();
+    ctx.writeAndFlush(out).addListener(x -> q.close());
+    return false;
   }
 
   private Frame answer(ChannelHandlerContext ctx, ServedAppliance app, int requestId, long key) {
