@@ -700,8 +700,7 @@ public final class QuicChunkSource implements ChunkSource {
             + ", the manifest says " + expected));
         return;
       }
-      // The decoder gives each CHUNK an unpooled heap buffer over a fresh array: the listener may keep it.
-      ByteBuffer stored = c.data().nioBuffer();
+      ByteBuffer stored = keepable(c.data());
       if (!closed.get()) {
         try {
           listener.onChunk(key, stored);
@@ -712,6 +711,22 @@ public final class QuicChunkSource implements ChunkSource {
     } finally {
       c.data().release();
     }
+  }
+
+  /**
+   * The stored bytes as a buffer the listener may keep after {@code data} is released: today's decoder gives each
+   * CHUNK an unpooled heap buffer over an array of its own, which is wrapped as is; anything else (a pooled or
+   * direct buffer, a slice of the decoder's cumulation) is copied.
+   */
+  private static ByteBuffer keepable(io.netty.buffer.ByteBuf data) {
+    int n = data.readableBytes();
+    if (data.hasArray() && !data.isDirect() && data.refCnt() == 1 && data.arrayOffset() + data.readerIndex() == 0
+        && data.array().length == n && data.unwrap() == null) {
+      return ByteBuffer.wrap(data.array());
+    }
+    byte[] copy = new byte[n];
+    data.getBytes(data.readerIndex(), copy);
+    return ByteBuffer.wrap(copy);
   }
 
   /** A promoted key answered on the prefetch stream: its demand stream is no longer needed. */
