@@ -180,6 +180,28 @@ final class Converters {
     }
   }
 
+  /** Where {@code vad serve} listens: a TCP ({@code [tcp://]HOST:PORT}) or QUIC ({@code quic://HOST:PORT}) address. */
+  record Listen(boolean quic, InetSocketAddress address) {
+    String scheme() {
+      return quic ? "quic" : "tcp";
+    }
+  }
+
+  /** {@code quic://HOST:PORT}, or anything {@link ListenAddress} takes (TCP). */
+  static final class ListenSpec implements ITypeConverter<Listen> {
+    @Override
+    public Listen convert(String value) {
+      String s = value.strip();
+      if (s.toLowerCase(Locale.ROOT).startsWith("quic://")) {
+        return new Listen(true, hostPort(s.substring("quic://".length()), "0.0.0.0", true));
+      }
+      if (s.contains("://") && !s.toLowerCase(Locale.ROOT).startsWith("tcp://")) {
+        throw new TypeConversionException("only tcp:// and quic:// addresses are supported: '" + value + "'");
+      }
+      return new Listen(false, hostPort(s, "0.0.0.0", true));
+    }
+  }
+
   /** An address to connect to: {@code [tcp://]HOST:PORT}. */
   static final class TargetAddress implements ITypeConverter<InetSocketAddress> {
     @Override

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,6 +58,7 @@ public final class FetchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
+  @Mixin TransportFlags transportFlags;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "vad+tcp://HOST:PORT/<id>, file:/path/app.vad, ... (the schemes on the classpath).")
@@ -116,8 +118,8 @@ public final class FetchCommand implements Callable<Integer> {
     }
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    TransportOptions transport = new TransportOptions(Duration.ofNanos(connectTimeoutNanos),
-        TransportOptions.DEFAULTS.requestTimeout(), TransportOptions.DEFAULTS.extra());
+    TransportOptions transport = transportFlags.apply(spec, new TransportOptions(
+        Duration.ofNanos(connectTimeoutNanos), TransportOptions.DEFAULTS.requestTimeout(), Map.of()));
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
         StreamingAppliance app = open(uri, transport, provider, options)) {

@@ -10,6 +10,7 @@ import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.trace.TraceRecorder;
+import dev.vad.transport.TransportOptions;
 import dev.vad.transport.Transports;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,6 +52,7 @@ public final class MountCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
+  @Mixin TransportFlags transportFlags;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -113,7 +115,8 @@ public final class MountCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder b = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).readTimeout(timeout);
+        .policyOptions(options).readTimeout(timeout)
+        .transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS));
     if (recorder != null) {
       b.recorder(recorder);
     }

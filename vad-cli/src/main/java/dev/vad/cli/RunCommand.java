@@ -12,6 +12,7 @@ import dev.vad.qemu.StreamingRun;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.trace.TraceRecorder;
+import dev.vad.transport.TransportOptions;
 import dev.vad.transport.Transports;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,6 +48,7 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
+  @Mixin TransportFlags transportFlags;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -137,7 +139,7 @@ public final class RunCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options);
+        .policyOptions(options).transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS));
     if (recorder != null) {
       ab.recorder(recorder);
     }

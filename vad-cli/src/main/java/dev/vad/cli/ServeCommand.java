@@ -4,12 +4,16 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkSizes;
 import dev.vad.Manifest;
 import dev.vad.pack.PackReader;
+import dev.vad.transport.quic.QuicChunkServer;
+import dev.vad.transport.quic.QuicTransportProvider;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,12 +30,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code vad serve}: serves packs over vad+tcp until Ctrl-C. */
+/** {@code vad serve}: serves packs over vad+tcp and/or vad+quic until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = "Serve packs over vad+tcp until Ctrl-C/TERM. Prints one vad+tcp:// URI per pack, then "
-        + "'serving ...'; clients stream with 'vad fetch URI' or StreamingAppliance.",
+    description = "Serve packs over vad+tcp (default) and/or vad+quic until Ctrl-C/TERM. Prints one URI per pack "
+        + "and listener, then 'serving ...'; clients stream with 'vad fetch URI' or StreamingAppliance.",
     footer = {"%nExamples:", "  vad serve app.vad", "  vad serve a.vad b.vad --listen tcp://10.0.0.5:7500",
-        "  vad serve app.vad --listen :7420 --threads 2"})
+        "  vad serve app.vad --listen :7420 --threads 2",
+        "  vad serve app.vad --listen :7420 --listen quic://:7421 \\",
+        "      --cert cert.pem --key key.pem",
+        "  vad serve app.vad --listen quic://127.0.0.1:7421 --self-signed"})
 public final class ServeCommand implements Callable<Integer> {
   /** How long clients get to go after a stop before they are closed hard (the server's shutdown timeout). */
   static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
@@ -42,10 +49,21 @@ public final class ServeCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "APP.vad", description = "The packs to serve.")
   List<Path> packs;
 
-  @Option(names = "--listen", paramLabel = "[tcp://]HOST:PORT", defaultValue = "tcp://0.0.0.0:7420",
-      converter = Converters.ListenAddress.class,
-      description = "Address to listen on (default: ${DEFAULT-VALUE}, all interfaces); port 0 picks a free one.")
-  InetSocketAddress listen;
+  @Option(names = "--listen", paramLabel = "[tcp://|quic://]HOST:PORT", converter = Converters.ListenSpec.class,
+      description = "Address to listen on; repeatable. tcp:// or a bare HOST:PORT is vad+tcp, quic:// is vad+quic "
+          + "(UDP; needs --cert/--key or --self-signed). Default: tcp://0.0.0.0:7420, all interfaces. Port 0 picks "
+          + "a free one.")
+  List<Converters.Listen> listens = new ArrayList<>();
+
+  @Option(names = "--cert", paramLabel = "PEM", description = "vad+quic: the server certificate chain, PEM.")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "PEM", description = "vad+quic: the certificate's private key, PEM (PKCS#8).")
+  Path key;
+
+  @Option(names = "--self-signed", description = "vad+quic: make a throwaway certificate for localhost/127.0.0.1 "
+      + "and print its SHA-256 for clients' --pin (tests, demos).")
+  boolean selfSigned;
 
   @Option(names = "--threads", paramLabel = "N", description = "Network event-loop threads (default: cores).")
   Integer threads;
@@ -56,12 +74,16 @@ public final class ServeCommand implements Callable<Integer> {
     if (n < 1) {
       throw new ParameterException(spec.commandLine(), "--threads must be at least 1: " + n);
     }
+    if (listens.isEmpty()) {
+      listens.add(new Converters.Listen(false, new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
+    }
+    boolean quic = listens.stream().anyMatch(Converters.Listen::quic);
+    checkTls(quic);
     PrintWriter out = spec.commandLine().getOut();
     List<PackReader> readers = new ArrayList<>();
+    List<Closeable> servers = new ArrayList<>();
     try (StopSignal stop = StopSignal.install("serve", SHUTDOWN_TIMEOUT.multipliedBy(3))) {
       try {
-        TcpChunkServer.Builder b = TcpChunkServer.builder().listen(listen).eventLoopThreads(n)
-            .shutdownTimeout(SHUTDOWN_TIMEOUT);
         Map<ApplianceId, Path> seen = new HashMap<>();
         for (Path p : packs) {
           PackReader r = PackReader.open(p);
@@ -71,45 +93,112 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), p + " and " + other + " are the same appliance ("
                 + r.manifest().id().shortHex() + ")");
           }
-          b.store(r);
         }
-        try (TcpChunkServer server = start(b)) {
-          InetSocketAddress bound = server.boundAddress();
+        List<String> shown = new ArrayList<>();
+        String fingerprint = null;
+        for (Converters.Listen l : listens) {
+          InetSocketAddress bound;
+          String scheme;
+          if (l.quic()) {
+            QuicChunkServer server = startQuic(l, n, readers);
+            servers.add(server);
+            bound = server.boundAddress();
+            scheme = QuicTransportProvider.SCHEME;
+            fingerprint = server.certificateSha256();
+          } else {
+            TcpChunkServer server = startTcp(l, n, readers);
+            servers.add(server);
+            bound = server.boundAddress();
+            scheme = TcpTransportProvider.SCHEME;
+          }
           String host = Addresses.uriHost(bound.getAddress());
           for (int i = 0; i < readers.size(); i++) {
             Manifest m = readers.get(i).manifest();
-            out.println(uri(host, bound.getPort(), m.id()) + "  " + packs.get(i) + " (" + describe(m) + ")");
+            out.println(uri(scheme, host, bound.getPort(), m.id()) + "  " + packs.get(i) + " (" + describe(m) + ")");
           }
           // as asked for: a wildcard may be bound as [::] (dual stack) when 0.0.0.0 was given
-          InetSocketAddress shown = new InetSocketAddress(listen.getAddress(), bound.getPort());
-          out.println("serving " + readers.size() + (readers.size() == 1 ? " appliance" : " appliances") + " on "
-              + Addresses.format(shown) + " with " + n + (n == 1 ? " thread" : " threads") + "; Ctrl-C to stop");
-          out.flush();
-          stop.await();
-          // closing the server (try-with-resources) tells clients SHUTTING_DOWN and waits for them to go
+          InetSocketAddress asked = new InetSocketAddress(l.address().getAddress(), bound.getPort());
+          shown.add(l.quic() ? "quic://" + Addresses.format(asked) : Addresses.format(asked));
         }
+        if (fingerprint != null) {
+          out.println("certificate sha256 " + fingerprint + (selfSigned ? " (self-signed; clients: --pin "
+              + fingerprint + ")" : ""));
+        }
+        out.println("serving " + readers.size() + (readers.size() == 1 ? " appliance" : " appliances") + " on "
+            + String.join(", ", shown) + " with " + n + (n == 1 ? " thread" : " threads") + "; Ctrl-C to stop");
+        out.flush();
+        stop.await();
+        // closing the servers tells clients SHUTTING_DOWN and waits for them to go
+        closeAll(servers);
         out.println("stopped");
         out.flush();
       } finally {
+        closeAll(servers);
         closeAll(readers);
       }
     }
     return 0;
   }
 
-  /** Starts the server; a bind failure becomes one line naming the address. */
-  private TcpChunkServer start(TcpChunkServer.Builder b) throws IOException {
+  /** --cert/--key/--self-signed belong to quic:// listeners, and one of them is needed there. */
+  private void checkTls(boolean quic) {
+    boolean files = cert != null || key != null;
+    if (!quic && (files || selfSigned)) {
+      throw new ParameterException(spec.commandLine(), "--cert, --key and --self-signed need a --listen quic://"
+          + " address");
+    }
+    if (!quic) {
+      return;
+    }
+    if (files && selfSigned) {
+      throw new ParameterException(spec.commandLine(), "give --cert and --key, or --self-signed, not both");
+    }
+    if (!selfSigned && (cert == null || key == null)) {
+      throw new ParameterException(spec.commandLine(), "a quic:// listener needs --cert FILE and --key FILE, or "
+          + "--self-signed");
+    }
+    for (Path p : new Path[] {cert, key}) {
+      if (p != null && !Files.isRegularFile(p)) {
+        throw new ParameterException(spec.commandLine(), (p == cert ? "--cert" : "--key") + ": no such file: " + p);
+      }
+    }
+  }
+
+  /** Starts a vad+tcp server; a bind failure becomes one line naming the address. */
+  private static TcpChunkServer startTcp(Converters.Listen l, int threads, List<PackReader> readers)
+      throws IOException {
+    TcpChunkServer.Builder b = TcpChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
+        .shutdownTimeout(SHUTDOWN_TIMEOUT);
+    readers.forEach(b::store);
     TcpChunkServer server = b.build();
     try {
       return server.start();
     } catch (IOException e) {
-      throw Addresses.bindFailure(listen, e);
+      throw Addresses.bindFailure(l.address(), e);
     }
   }
 
-  private static void closeAll(List<PackReader> readers) throws IOException {
+  /** Starts a vad+quic server; no native library, a bad certificate or a bind failure become one line. */
+  private QuicChunkServer startQuic(Converters.Listen l, int threads, List<PackReader> readers)
+      throws IOException {
+    QuicChunkServer.Builder b = QuicChunkServer.builder().listen(l.address()).eventLoopThreads(threads);
+    if (selfSigned) {
+      b.selfSigned();
+    } else {
+      b.certificate(cert, key);
+    }
+    readers.forEach(b::store);
+    QuicChunkServer server = b.build();
+    try {
+      return server.start();
+    } catch (IllegalArgumentException e) {
+      throw new IOException("cannot serve vad+quic on " + Addresses.format(l.address()) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeAll(List<? extends Closeable> closeables) throws IOException {
     IOException failure = null;
-    for (PackReader r : readers) {
+    for (Closeable r : closeables) {
       try {
         r.close();
       } catch (IOException e) {
@@ -120,13 +209,14 @@ public final class ServeCommand implements Callable<Integer> {
         }
       }
     }
+    closeables.clear();
     if (failure != null) {
       throw failure;
     }
   }
 
-  static URI uri(String host, int port, ApplianceId id) {
-    return URI.create(TcpTransportProvider.SCHEME + "://" + host + ":" + port + "/" + id.hex());
+  static URI uri(String scheme, String host, int port, ApplianceId id) {
+    return URI.create(scheme + "://" + host + ":" + port + "/" + id.hex());
   }
 
   private static String describe(Manifest m) {

@@ -6,26 +6,34 @@ import dev.vad.store.ChunkStore;
 import dev.vad.transport.quic.internal.FlowWindows;
 import dev.vad.transport.quic.internal.NativeQuic;
 import dev.vad.transport.quic.internal.PinningTrustManager;
+import dev.vad.transport.quic.internal.QuicIo;
+import dev.vad.transport.quic.internal.ServerFaults;
 import dev.vad.transport.quic.internal.ServerStream;
+import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.ServedAppliance;
-import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -33,6 +41,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -81,8 +90,10 @@ public final class QuicChunkServer implements Closeable {
   private final List<PackReader> owned = new ArrayList<>();
   private State state = State.NEW;
   private Map<ApplianceId, ServedAppliance> appliances;
+  private Map<ApplianceId, PackReader> packs;
   private EventLoopGroup group;
   private Channel channel;
+  private ChannelGroup connections;
   private X509Certificate leaf;
 
   private QuicChunkServer(Builder config) {
@@ -108,8 +119,10 @@ public final class QuicChunkServer implements Closeable {
     try {
       QuicSslContext ssl = sslContext();
       appliances = serve(openStores());
-      group = new MultiThreadIoEventLoopGroup(config.threads, new DefaultThreadFactory("vad-quic-server", true),
-          NioIoHandler.newFactory());
+      QuicIo io = QuicIo.select();
+      group = io.newGroup(config.threads, "vad-quic-server");
+      connections = new DefaultChannelGroup("vad-quic-connections",
+          GlobalEventExecutor.INSTANCE);
       int maxFrame = config.maxFrame;
       var codec = new QuicServerCodecBuilder().sslContext(ssl)
           .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
@@ -119,12 +132,23 @@ public final class QuicChunkServer implements Closeable {
           .initialMaxStreamsBidirectional(config.maxStreams)
           .initialMaxStreamsUnidirectional(0)
           .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+          // the size actually used is the smaller of this and what the client accepts (its max_udp_payload_size)
+          .maxSendUdpPayloadSize(config.maxDatagram)
+          .maxRecvUdpPayloadSize(config.maxDatagram)
+          .congestionControlAlgorithm(config.congestionControl)
+          .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments(config.maxDatagram))
           .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
               new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
-          .handler(new io.netty.channel.ChannelInboundHandlerAdapter() {
+          .handler(new ChannelInboundHandlerAdapter() {
             @Override
             public boolean isSharable() {
               return true;
+            }
+
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+              connections.add(ctx.channel()); // removed by the group when it closes
+              ctx.fireChannelActive();
             }
           })
           .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
@@ -133,12 +157,11 @@ public final class QuicChunkServer implements Closeable {
               ch.pipeline()
                   .addLast("frame-decoder", new FrameDecoder(maxFrame))
                   .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                  .addLast("stream", new ServerStream(appliances, maxFrame));
+                  .addLast("stream", new ServerStream(appliances, packs, maxFrame, config.faults));
             }
           })
           .build();
-      var bind = new Bootstrap().group(group).channel(NioDatagramChannel.class).handler(codec)
-          .bind(config.listen).awaitUninterruptibly();
+      var bind = io.bootstrap(group, codec, config.maxDatagram).bind(config.listen).awaitUninterruptibly();
       if (!bind.isSuccess()) {
         throw new IOException("cannot listen on udp " + config.listen + ": " + bind.cause(), bind.cause());
       }
@@ -217,7 +240,11 @@ public final class QuicChunkServer implements Closeable {
 
   private Map<ApplianceId, ServedAppliance> serve(List<ChunkStore> stores) {
     Map<ApplianceId, ServedAppliance> map = new LinkedHashMap<>();
+    Map<ApplianceId, PackReader> files = new LinkedHashMap<>();
     for (ChunkStore s : stores) {
+      if (s instanceof PackReader p) {
+        files.put(p.manifest().id(), p);
+      }
       // QUIC streams take buffers, not file regions: chunks are read into memory when they are written
       ServedAppliance app = new ServedAppliance(s, false);
       if (map.putIfAbsent(app.id(), app) != null) {
@@ -228,6 +255,7 @@ public final class QuicChunkServer implements Closeable {
             + "-byte stored chunk, which does not fit maxFrameBytes " + config.maxFrame);
       }
     }
+    packs = Map.copyOf(files);
     return Map.copyOf(map);
   }
 
@@ -258,7 +286,7 @@ public final class QuicChunkServer implements Closeable {
     }
     try {
       return "-----BEGIN CERTIFICATE-----\n"
-          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
               .encodeToString(leaf.getEncoded())
           + "\n-----END CERTIFICATE-----\n";
     } catch (GeneralSecurityException e) {
@@ -308,6 +336,18 @@ public final class QuicChunkServer implements Closeable {
 
   private void shutdown() throws IOException {
     long timeoutMs = config.shutdownTimeoutMillis;
+    if (connections != null && !connections.isEmpty()) {
+      // CONNECTION_CLOSE with SHUTTING_DOWN before the socket goes, so clients reconnect now instead of after their
+      // idle timeout
+      List<ChannelFuture> closing = new ArrayList<>();
+      for (Channel c : connections) {
+        closing.add(((QuicChannel) c).close(true, ErrorCodes.SHUTTING_DOWN,
+            Unpooled.copiedBuffer("server shutting down", StandardCharsets.UTF_8)));
+      }
+      for (ChannelFuture f : closing) {
+        f.awaitUninterruptibly(timeoutMs);
+      }
+    }
     if (channel != null) {
       channel.close().awaitUninterruptibly(timeoutMs);
     }
@@ -356,6 +396,9 @@ public final class QuicChunkServer implements Closeable {
     private int lowWaterMark = 256 << 10;
     private int highWaterMark = 1 << 20;
     private long idleTimeoutMillis = 30_000;
+    private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
+    private ServerFaults faults = ServerFaults.NONE;
+    private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.BBR;
     private long shutdownTimeoutMillis = 2_000;
 
     private Builder() {}
@@ -465,6 +508,39 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
+    /**
+     * Largest UDP payload sent or accepted (default {@value QuicIo#LOOPBACK_DATAGRAM}). Each connection uses the
+     * smaller of this and the client's own limit, which the vad+quic client sets from the path (16 KiB to a loopback
+     * server, 1350 bytes otherwise), so the default is safe on any network.
+     */
+    public Builder maxUdpPayload(int bytes) {
+      once("maxUdpPayload");
+      if (bytes < QuicIo.MIN_DATAGRAM || bytes > QuicIo.MAX_DATAGRAM) {
+        throw new IllegalArgumentException("maxUdpPayload must be in [" + QuicIo.MIN_DATAGRAM + ", "
+            + QuicIo.MAX_DATAGRAM + "]: " + bytes);
+      }
+      this.maxDatagram = bytes;
+      return this;
+    }
+
+    /**
+     * quiche's congestion controller for the data the server sends: "bbr" (default), "cubic" or "reno". BBR paces at
+     * the measured bottleneck rate with about one round trip of data queued, where the loss-based ones fill whatever
+     * buffer lies ahead (the peer's socket buffer on loopback, the bottleneck queue on a WAN) — and a demand response
+     * waits behind every queued prefetch byte. BBR also does not take random loss for congestion.
+     */
+    public Builder congestionControl(String name) {
+      once("congestionControl");
+      this.congestionControl = QuicIo.congestionControl(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
+    /** Tests only: faults to inject into answers (the transport contract's network-fault cases). */
+    Builder faults(ServerFaults f) {
+      this.faults = Objects.requireNonNull(f, "faults");
+      return this;
+    }
+
     /** A connection silent for this long is closed (default 30 s). */
     public Builder idleTimeoutMillis(long millis) {
       once("idleTimeoutMillis");
@@ -497,6 +573,9 @@ public final class QuicChunkServer implements Closeable {
       c.highWaterMark = highWaterMark;
       c.idleTimeoutMillis = idleTimeoutMillis;
       c.shutdownTimeoutMillis = shutdownTimeoutMillis;
+      c.maxDatagram = maxDatagram;
+      c.faults = faults;
+      c.congestionControl = congestionControl;
       return new QuicChunkServer(c);
     }
   }

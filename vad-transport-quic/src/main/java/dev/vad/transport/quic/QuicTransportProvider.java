@@ -29,6 +29,15 @@ public final class QuicTransportProvider implements TransportProvider {
   public static final String INITIAL_MAX_DATA = "quic.initialMaxData";
   /** Explicit initial per-stream receive window in bytes (overrides the bandwidth-delay sizing). */
   public static final String INITIAL_MAX_STREAM_DATA = "quic.initialMaxStreamData";
+  /**
+   * Largest UDP payload the client sends or accepts (its QUIC max_udp_payload_size), 1200..65527. Default 16384 when
+   * the server is on a loopback address (the loopback MTU is 64 KiB), else 1350 (fits a 1500-byte MTU).
+   */
+  public static final String MAX_UDP_PAYLOAD = "quic.maxUdpPayload";
+  /** quiche's congestion controller for the client's own sending (requests, acks): "bbr" (default), "cubic", "reno". */
+  public static final String CONGESTION_CONTROL = "quic.congestionControl";
+  /** Lost connections a request may live through before it fails to the listener (default 5). */
+  public static final String MAX_ATTEMPTS = "quic.maxAttempts";
   /** Largest frame the client accepts, in bytes (default 8 MiB). */
   public static final String MAX_FRAME_BYTES = "quic.maxFrameBytes";
 

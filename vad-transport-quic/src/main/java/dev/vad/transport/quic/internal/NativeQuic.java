@@ -23,9 +23,15 @@ public final class NativeQuic {
   public static void ensureAvailable(String who) throws IOException {
     Throwable cause = Holder.CAUSE;
     if (cause != null) {
-      throw new IOException(who + ": vad+quic needs the native QUIC library (io.netty:netty-codec-native-quic with "
-          + "the classifier for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
-          + " on the class path), which did not load: " + cause, cause);
+      Throwable root = cause;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      IOException e = new IOException(who + ": vad+quic needs the native QUIC library (io.netty:netty-codec-native-quic"
+          + " with the classifier for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+          + " on the class path), which did not load: " + (root.getMessage() != null ? root.getMessage() : root));
+      e.addSuppressed(cause); // the whole chain for --verbose, kept out of the one-line message
+      throw e;
     }
   }
 

@@ -14,7 +14,8 @@ import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
-import io.netty.bootstrap.Bootstrap;
+import dev.vad.transport.tcp.internal.Lent;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,16 +23,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -61,14 +59,25 @@ import org.slf4j.LoggerFactory;
  * one long-lived stream, batched per loop iteration; cancelling them sends CANCEL there. A key promoted to demand gets
  * a demand stream too (the server drops it from its prefetch queue); whichever answer comes first is delivered.
  *
- * <p>If the connection is lost, every outstanding request fails to the listener (the consumer may ask again) and the
- * next request reconnects (HELLO without sections).
+ * <p>If the connection is lost while requests are outstanding, the source reconnects with exponential backoff
+ * ({@value #RECONNECT_MIN_MILLIS} ms doubling to {@value #RECONNECT_MAX_MILLIS} ms; HELLO without sections) and
+ * re-requests everything outstanding, demand first, in request order. A key outstanding across
+ * {@code quic.maxAttempts} (default {@value #MAX_ATTEMPTS}) lost connections fails to the listener; so does every
+ * outstanding key when no connection could be made for the request timeout, or when the server refuses the appliance
+ * for good. With nothing outstanding, the next request reconnects.
+ *
+ * <p>RTT samples for the listener come from quiche's own estimate (smoothed RTT of the path): the handshake's first,
+ * then every {@value #RTT_SAMPLE_MILLIS} ms while requests are outstanding.
  */
 public final class QuicChunkSource implements ChunkSource {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkSource.class);
   /** Application error code for a stream reset because its request was cancelled. */
   static final int CANCELLED = 0x10;
   static final int KEYS_PER_FRAME = 10_240;
+  static final long RECONNECT_MIN_MILLIS = 100;
+  static final long RECONNECT_MAX_MILLIS = 5_000;
+  static final int MAX_ATTEMPTS = 5;
+  static final long RTT_SAMPLE_MILLIS = 250;
 
   private final String host;
   private final int port;
@@ -79,6 +88,8 @@ public final class QuicChunkSource implements ChunkSource {
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final ChannelHandler codec;
+  private final QuicIo udpIo;
+  private final int maxDatagram;
   private final Duration timeouts;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -98,11 +109,18 @@ public final class QuicChunkSource implements ChunkSource {
   private final LinkedHashSet<Long> sendCancel = new LinkedHashSet<>();
   private boolean flushScheduled;
   private int nextRequestId = 1;
+  private final int maxAttempts;
+  private long backoffMillis = RECONNECT_MIN_MILLIS;
+  private boolean reconnectScheduled;
+  private long unreachableSinceNanos;
+  private boolean rttSampling;
+  private int sessions;
 
   private static final class Out {
     Priority priority;
     boolean onPrefetch;
     QuicStreamChannel demandStream;
+    int drops;
 
     Out(Priority priority) {
       this.priority = priority;
@@ -126,6 +144,9 @@ public final class QuicChunkSource implements ChunkSource {
     long stream = number(x, QuicTransportProvider.INITIAL_MAX_STREAM_DATA, bdp.stream(), 1, 1L << 40);
     long conn = number(x, QuicTransportProvider.INITIAL_MAX_DATA, Math.max(bdp.connection(), 2 * stream), stream,
         1L << 42);
+    this.maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
+        QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
+    this.maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
     this.timeouts = new Duration(options.connectTimeout().toMillis(), options.requestTimeout().toMillis());
     QuicSslContext ssl = sslContext(x);
     this.codec = new QuicClientCodecBuilder()
@@ -136,9 +157,13 @@ public final class QuicChunkSource implements ChunkSource {
         .initialMaxStreamDataBidirectionalRemote(64 << 10)
         .initialMaxStreamsBidirectional(0)
         .initialMaxStreamsUnidirectional(0)
+        .maxSendUdpPayloadSize(maxDatagram)
+        .maxRecvUdpPayloadSize(maxDatagram)
+        .congestionControlAlgorithm(QuicIo.congestionControl(
+            x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
         .build();
-    this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vad-quic-client", true),
-        NioIoHandler.newFactory());
+    this.udpIo = QuicIo.select();
+    this.group = udpIo.newGroup(1, "vad-quic-client");
     this.loop = group.next();
   }
 
@@ -287,10 +312,10 @@ public final class QuicChunkSource implements ChunkSource {
       return;
     }
     loop.execute(() -> {
-      if (quic != null) {
-        quic.close();
-      }
-      if (udp != null) {
+      // CONNECTION_CLOSE first, so the server drops the connection now rather than after its idle timeout
+      if (quic != null && udp != null) {
+        quic.close().addListener(f -> udp.close());
+      } else if (udp != null) {
         udp.close();
       }
     });
@@ -304,7 +329,7 @@ public final class QuicChunkSource implements ChunkSource {
 
   /** Called once from {@link #open}, off the loop; {@code udp} is published to the loop by the execute after it. */
   private void bind() throws IOException {
-    var bind = new Bootstrap().group(loop).channel(NioDatagramChannel.class).handler(codec).bind(0);
+    var bind = udpIo.bootstrap(loop, codec, maxDatagram).bind(0);
     if (!bind.awaitUninterruptibly(timeouts.connectMillis()) || !bind.isSuccess()) {
       throw new IOException(describe + ": cannot bind a UDP socket: " + bind.cause(), bind.cause());
     }
@@ -317,6 +342,9 @@ public final class QuicChunkSource implements ChunkSource {
     }
     connecting = true;
     QuicChannel.newBootstrap(udp)
+        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, udpIo.segments(maxDatagram))
+        .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, timeouts.connectMillis()))
         .handler(new ChannelInboundHandlerAdapter() {
           @Override
           public void channelInactive(ChannelHandlerContext ctx) {
@@ -329,11 +357,13 @@ public final class QuicChunkSource implements ChunkSource {
         .addListener(f -> {
           if (!f.isSuccess()) {
             connecting = false;
-            connectFailed(new IOException(describe + ": QUIC handshake failed: " + f.cause(), f.cause()));
+            connectFailed(handshakeFailure(f.cause()));
             return;
           }
           QuicChannel q = (QuicChannel) f.getNow();
           quic = q;
+          sampleRtt(q); // the handshake's round trip, before any bulk data can queue
+
           q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Control(q, manifest == null)))
               .addListener(s -> {
                 if (!s.isSuccess()) {
@@ -343,12 +373,99 @@ public final class QuicChunkSource implements ChunkSource {
         });
   }
 
+  /**
+   * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
+   * cryptic), a timeout is a {@link java.net.ConnectException} like TCP's "connection refused".
+   */
+  private IOException handshakeFailure(Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLHandshakeException) {
+        String m = String.valueOf(c.getMessage());
+        String why = m.contains("CERTIFICATE_VERIFY_FAILED") ? "the server's certificate was not accepted (not "
+            + "signed by a trusted CA, not the pinned one, or not for host " + host + ")"
+            : m.replaceAll("error:[0-9a-f]+:[^:]*:OPENSSL_internal:", "").replaceAll(":\\s.*$", "");
+        IOException x = new IOException(describe + ": TLS handshake failed: " + why);
+        x.addSuppressed(cause); // kept for --verbose, out of the one-line message
+        return x;
+      }
+      if (c instanceof io.netty.channel.ConnectTimeoutException) {
+        var x = new java.net.ConnectException("no handshake reply within " + timeouts.connectMillis()
+            + " ms (nothing serves vad+quic on that port, or its packets are dropped)");
+        x.initCause(cause);
+        return x;
+      }
+    }
+    return new IOException(describe + ": QUIC handshake failed: " + cause, cause);
+  }
+
   private void connectFailed(IOException e) {
     if (!opened.isDone()) {
       opened.completeExceptionally(e);
-    } else {
-      failAll(e.getMessage());
+      return;
     }
+    if (closed.get() || outstanding.isEmpty()) {
+      return;
+    }
+    if (System.nanoTime() - unreachableSinceNanos > TimeUnit.MILLISECONDS.toNanos(timeouts.requestMillis())) {
+      log.warn("{}: no connection for {} ms; failing {} outstanding requests: {}", describe,
+          timeouts.requestMillis(), outstanding.size(), e.getMessage());
+      failAll(e.getMessage());
+      return;
+    }
+    log.debug("{}: reconnect failed: {}", describe, e.getMessage());
+    scheduleReconnect();
+  }
+
+  private void scheduleReconnect() {
+    if (closed.get() || reconnectScheduled) {
+      return;
+    }
+    reconnectScheduled = true;
+    long delay = backoffMillis;
+    backoffMillis = Math.min(RECONNECT_MAX_MILLIS, backoffMillis * 2);
+    loop.schedule(() -> {
+      reconnectScheduled = false;
+      if (!ready && !outstanding.isEmpty()) {
+        connect();
+      }
+    }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Reports quiche's RTT estimate for the current connection to the listener. */
+  private void sampleRtt(QuicChannel q) {
+    q.collectPathStats(0).addListener(f -> {
+      Listener l = listener;
+      if (f.isSuccess() && l != null && !closed.get()) {
+        long rtt = ((io.netty.handler.codec.quic.QuicConnectionPathStats) f.getNow()).rtt();
+        if (rtt > 0) {
+          try {
+            l.onRttSample(rtt);
+          } catch (RuntimeException ex) {
+            log.warn("{}: listener failed on an RTT sample", describe, ex);
+          }
+        }
+      }
+    });
+  }
+
+  /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
+  private void startRttSampling() {
+    if (rttSampling) {
+      return;
+    }
+    rttSampling = true;
+    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void rttTick() {
+    if (closed.get() || outstanding.isEmpty()) {
+      rttSampling = false;
+      return;
+    }
+    if (ready && quic != null) {
+      sampleRtt(quic);
+    }
+    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private ChannelInitializer<QuicStreamChannel> streamInit(ChannelHandler handler) {
@@ -382,11 +499,26 @@ public final class QuicChunkSource implements ChunkSource {
       }
     }
     ready = true;
+    backoffMillis = RECONNECT_MIN_MILLIS;
+    sessions++;
     if (!opened.isDone()) {
       opened.complete(null);
     }
-    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-      send(e.getKey(), e.getValue());
+    if (sessions > 1 && !outstanding.isEmpty()) {
+      log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
+    }
+    for (Priority pass : new Priority[] {Priority.DEMAND, Priority.PREFETCH}) {
+      for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
+        Out o = e.getValue();
+        if (o.priority == pass) {
+          o.onPrefetch = false;
+          o.demandStream = null;
+          send(e.getKey(), o);
+        }
+      }
+    }
+    if (!outstanding.isEmpty()) {
+      startRttSampling();
     }
     scheduleFlush();
   }
@@ -406,8 +538,27 @@ public final class QuicChunkSource implements ChunkSource {
       opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
+    if (closed.get() || outstanding.isEmpty()) {
+      return;
+    }
+    List<Long> exhausted = new ArrayList<>();
+    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
+      Out o = e.getValue();
+      o.demandStream = null;
+      o.onPrefetch = false;
+      if (++o.drops >= maxAttempts) {
+        exhausted.add(e.getKey());
+      }
+    }
+    for (long k : exhausted) {
+      outstanding.remove(k);
+      fail(k, new IOException(describe + ": connection lost " + maxAttempts + " times while chunk "
+          + ChunkKey.unpack(k) + " was outstanding"));
+    }
     if (!outstanding.isEmpty()) {
-      failAll(describe + ": connection lost with " + outstanding.size() + " requests outstanding");
+      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
+      unreachableSinceNanos = System.nanoTime();
+      scheduleReconnect();
     }
   }
 
@@ -425,8 +576,12 @@ public final class QuicChunkSource implements ChunkSource {
     } else {
       return;
     }
+    startRttSampling();
     if (!ready) {
-      connect();
+      if (!reconnectScheduled) {
+        unreachableSinceNanos = System.nanoTime();
+        connect();
+      }
       return;
     }
     send(k, o);
@@ -533,6 +688,8 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onChunk(Frame.Chunk c) {
+    ByteBuf data = c.data();
+    boolean lent = false;
     try {
       Out o = outstanding.remove(c.key());
       if (o == null) {
@@ -541,22 +698,26 @@ public final class QuicChunkSource implements ChunkSource {
       closeDemandStream(o);
       ChunkKey key = ChunkKey.unpack(c.key());
       int expected = manifest.storedLength(key);
-      int got = c.data().readableBytes();
+      int got = data.readableBytes();
       if (got != expected) {
         fail(c.key(), new IOException(describe + ": server sent " + got + " stored bytes for chunk " + key
             + ", the manifest says " + expected));
         return;
       }
       if (!closed.get()) {
+        // The bytes are a slice of the stream's receive buffer: lent to the listener, no copy.
+        ByteBuffer stored = data.nioBuffer();
+        lent = true;
         try {
-          // The decoder's CHUNK buffer is a slice of a pooled receive buffer, released below: copy it out.
-          listener.onChunk(key, ByteBuffer.allocate(got).put(c.data().nioBuffer()).flip());
+          listener.onChunk(key, stored, new Lent(data));
         } catch (RuntimeException ex) {
           log.warn("{}: listener failed on chunk {}", describe, key, ex);
         }
       }
     } finally {
-      c.data().release();
+      if (!lent) {
+        data.release();
+      }
     }
   }
 
@@ -573,6 +734,9 @@ public final class QuicChunkSource implements ChunkSource {
     if (e.fatal()) {
       if (!opened.isDone()) {
         opened.completeExceptionally(new IOException(what));
+      } else if (e.code() == ErrorCodes.UNKNOWN_APPLIANCE || e.code() == ErrorCodes.BAD_HELLO) {
+        log.warn("{}; failing {} outstanding requests", what, outstanding.size());
+        failAll(what);
       }
       log.warn("{}", what);
       if (quic != null) {
@@ -592,6 +756,9 @@ public final class QuicChunkSource implements ChunkSource {
 
   /** A demand stream ended: if its key is still outstanding and no prefetch answer is coming, it failed. */
   private void onDemandStreamClosed(long k, Channel s) {
+    if (s.parent() != quic || !s.parent().isActive()) {
+      return; // the connection went: onDisconnected re-requests it
+    }
     Out o = outstanding.get(k);
     if (o != null && o.demandStream == s && !(o.onPrefetch && prefetchStream != null)) {
       outstanding.remove(k);
@@ -601,8 +768,8 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onPrefetchStreamClosed(Channel s) {
-    if (s != prefetchStream) {
-      return;
+    if (s != prefetchStream || s.parent() != quic || !s.parent().isActive()) {
+      return; // not current, or the connection went: onDisconnected re-requests its keys
     }
     prefetchStream = null;
     List<Long> lost = new ArrayList<>();
@@ -664,6 +831,9 @@ public final class QuicChunkSource implements ChunkSource {
         onChunk(c);
       } else if (msg instanceof Frame.Error e) {
         onError(e);
+      } else if (msg instanceof Frame.Malformed m) {
+        protocolFailure(ctx.channel(), describe + ": bad frame from the server (" + ErrorCodes.name(m.code()) + "): "
+            + m.message() + "; closing the stream");
       } else {
         protocolFailure(ctx.channel(), describe + ": unexpected " + msg + " on a response stream");
       }

@@ -2,9 +2,11 @@ package dev.vad.transport.quic.internal;
 
 import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
+import dev.vad.pack.PackReader;
 import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.ServedAppliance;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -46,12 +48,21 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
   }
 
   private final Map<ApplianceId, ServedAppliance> appliances;
+  private final Map<ApplianceId, PackReader> packs;
   private final int maxFrame;
+  private final ServerFaults faults;
   private Role role = Role.NEW;
 
-  public ServerStream(Map<ApplianceId, ServedAppliance> appliances, int maxFrame) {
+  /**
+   * @param packs the appliances served from a pack file, whose chunks are read straight into pooled direct buffers
+   *     (QUIC takes no file regions, and quiche reads from native memory); others are read through their store
+   */
+  public ServerStream(Map<ApplianceId, ServedAppliance> appliances, Map<ApplianceId, PackReader> packs,
+      int maxFrame, ServerFaults faults) {
     this.appliances = appliances;
+    this.packs = packs;
     this.maxFrame = maxFrame;
+    this.faults = faults;
   }
 
   private static Conn conn(Channel stream) {
@@ -131,7 +142,9 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
       stream.updatePriority(DEMAND_PRIORITY);
       for (long k : r.keys()) {
         conn.queue.remove(k); // promoted: answered here, not again on the prefetch stream
-        ctx.write(answer(conn.app, r.requestId(), k));
+        if (!writeAnswer(ctx, answer(ctx, conn.app, r.requestId(), k))) {
+          return;
+        }
       }
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
       return;
@@ -157,7 +170,9 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
     while (ch.isWritable() && it.hasNext()) {
       Map.Entry<Long, Integer> e = it.next();
       it.remove();
-      ctx.write(answer(conn.app, e.getValue(), e.getKey()));
+      if (!writeAnswer(ctx, answer(ctx, conn.app, e.getValue(), e.getKey()))) {
+        return;
+      }
       wrote = true;
     }
     if (wrote) {
@@ -165,13 +180,51 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static Frame answer(ServedAppliance app, int requestId, long key) {
+  /** Writes {@code f}, or the injected fault instead; false if the connection is gone. */
+  private boolean writeAnswer(ChannelHandlerContext ctx, Frame f) {
+    ServerFaults.Fault fault = f instanceof Frame.Chunk c ? faults.faultFor(c.key()) : ServerFaults.Fault.NONE;
+    if (fault == ServerFaults.Fault.NONE) {
+      ctx.write(f);
+      return true;
+    }
+    Frame.Chunk c = (Frame.Chunk) f;
+    ByteBuf data = c.data();
+    int n = data.readableBytes();
+    ByteBuf out = ctx.alloc().buffer(Frame.LENGTH_BYTES + Frame.CHUNK_HEADER + n);
+    out.writeIntLE(fault == ServerFaults.Fault.OVERSIZE_LENGTH ? 0x7fff_fff0 : Frame.CHUNK_HEADER + n)
+        .writeByte(Frame.CHUNK).writeIntLE(c.requestId()).writeLongLE(c.key())
+        .writeBytes(data, data.readerIndex(), fault == ServerFaults.Fault.CUT_MID_FRAME ? n / 2 : n);
+    data.release();
+    if (fault == ServerFaults.Fault.OVERSIZE_LENGTH) {
+      ctx.write(out);
+      return true;
+    }
+    QuicChannel q = (QuicChannel) ctx.channel().parent();
+    ctx.writeAndFlush(out).addListener(x -> q.close());
+    return false;
+  }
+
+  private Frame answer(ChannelHandlerContext ctx, ServedAppliance app, int requestId, long key) {
     if (!app.hasStored(key)) {
       return new Frame.Error(ErrorCodes.NO_SUCH_CHUNK, false, requestId, key, "no stored chunk "
           + ChunkKey.unpack(key) + " in appliance " + app.id().shortHex());
     }
     try {
-      return app.chunkFrame(requestId, key);
+      PackReader pack = packs.get(app.id());
+      if (pack == null) {
+        return app.chunkFrame(requestId, key);
+      }
+      ChunkKey k = ChunkKey.unpack(key);
+      int len = app.manifest().storedLength(k);
+      ByteBuf buf = ctx.alloc().directBuffer(len, len);
+      try {
+        pack.readStored(k, buf.nioBuffer(0, len));
+        buf.writerIndex(len);
+      } catch (IOException | RuntimeException e) {
+        buf.release();
+        throw e;
+      }
+      return new Frame.Chunk(requestId, key, buf); // the encoder passes it on; the stream releases it once written
     } catch (IOException | RuntimeException e) {
       log.warn("reading chunk {} of {} failed", ChunkKey.unpack(key), app.id().shortHex(), e);
       return new Frame.Error(ErrorCodes.READ_FAILED, false, requestId, key, "reading chunk "

@@ -533,29 +533,13 @@ public final class TcpChunkSource implements ChunkSource {
         ByteBuffer stored = data.nioBuffer();
         lent = true;
         try {
-          listener.onChunk(key, stored, new Release(data));
+          listener.onChunk(key, stored, new Lent(data));
         } catch (RuntimeException ex) {
           log.warn("{}: listener failed on chunk {}", describe, key, ex);
         }
       }
     } finally {
       if (!lent) {
-        data.release();
-      }
-    }
-  }
-
-  /** Releases a lent CHUNK buffer once, however often it is run. */
-  private static final class Release extends AtomicBoolean implements Runnable {
-    private final transient ByteBuf data;
-
-    Release(ByteBuf data) {
-      this.data = data;
-    }
-
-    @Override
-    public void run() {
-      if (compareAndSet(false, true)) {
         data.release();
       }
     }
