@@ -27,6 +27,7 @@ import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
 import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -105,6 +106,9 @@ public final class QuicChunkSource implements ChunkSource {
   private final LinkedHashMap<Long, Out> outstanding = new LinkedHashMap<>();
   private final LinkedHashSet<Long> sendPrefetch = new LinkedHashSet<>();
   private final LinkedHashSet<Long> sendCancel = new LinkedHashSet<>();
+  /** Demand keys waiting for the server to allow another stream. */
+  private final LinkedHashSet<Long> waitingDemand = new LinkedHashSet<>();
+  private boolean drainScheduled;
   private boolean flushScheduled;
   private int nextRequestId = 1;
   private final int maxAttempts;
@@ -349,6 +353,14 @@ public final class QuicChunkSource implements ChunkSource {
             onDisconnected((QuicChannel) ctx.channel());
             ctx.fireChannelInactive();
           }
+
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof QuicStreamLimitChangedEvent && ctx.channel() == quic) {
+              drainWaitingDemand();
+            }
+            ctx.fireUserEventTriggered(evt);
+          }
         })
         .remoteAddress(new InetSocketAddress(host, port))
         .connect()
@@ -532,6 +544,7 @@ public final class QuicChunkSource implements ChunkSource {
     prefetchOpening = false;
     sendPrefetch.clear();
     sendCancel.clear();
+    waitingDemand.clear(); // still outstanding: re-requested after the reconnect
     if (!opened.isDone()) {
       opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
       return;
@@ -594,10 +607,27 @@ public final class QuicChunkSource implements ChunkSource {
     }
   }
 
+  /**
+   * Opens the demand stream for {@code k}, or, when the server allows no more concurrent streams (its
+   * {@code maxStreams}, 4096 by default), queues the key until a stream ends and the server raises the limit.
+   */
   private void openDemand(long k, Out o) {
     QuicChannel q = quic;
+    if (!waitingDemand.isEmpty() || q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) < 1) {
+      waitDemand(k);
+      return;
+    }
+    createDemandStream(q, k, o);
+  }
+
+  private void createDemandStream(QuicChannel q, long k, Out o) {
     q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Responses(k))).addListener(f -> {
       if (!f.isSuccess()) {
+        if (q == quic && q.isActive() && outstanding.get(k) == o
+            && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) < 1) {
+          waitDemand(k); // lost a race for the last stream credit
+          return;
+        }
         if (outstanding.remove(k, o)) {
           fail(k, new IOException(describe + ": cannot open a stream for chunk " + ChunkKey.unpack(k) + ": "
               + f.cause(), f.cause()));
@@ -615,7 +645,38 @@ public final class QuicChunkSource implements ChunkSource {
     });
   }
 
+  private void waitDemand(long k) {
+    waitingDemand.add(k);
+    if (!drainScheduled) { // besides QUIC's stream-limit event, look again shortly: credit may come with any packet
+      drainScheduled = true;
+      loop.schedule(() -> {
+        drainScheduled = false;
+        drainWaitingDemand();
+        if (!waitingDemand.isEmpty() && ready) {
+          waitDemand(waitingDemand.iterator().next());
+        }
+      }, 5, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Opens streams for queued demand keys, oldest first, while the server allows more streams. */
+  private void drainWaitingDemand() {
+    QuicChannel q = quic;
+    if (!ready || q == null) {
+      return;
+    }
+    while (!waitingDemand.isEmpty() && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
+      long k = waitingDemand.iterator().next();
+      waitingDemand.remove(k);
+      Out o = outstanding.get(k);
+      if (o != null && o.priority == Priority.DEMAND && o.demandStream == null) {
+        createDemandStream(q, k, o);
+      }
+    }
+  }
+
   private void onCancel(long k) {
+    waitingDemand.remove(k);
     Out o = outstanding.remove(k);
     if (o == null) {
       return;
@@ -767,6 +828,7 @@ public final class QuicChunkSource implements ChunkSource {
     if (s.parent() != quic || !s.parent().isActive()) {
       return; // the connection went: onDisconnected re-requests it
     }
+    drainWaitingDemand();
     Out o = outstanding.get(k);
     if (o != null && o.demandStream == s && !(o.onPrefetch && prefetchStream != null)) {
       outstanding.remove(k);
