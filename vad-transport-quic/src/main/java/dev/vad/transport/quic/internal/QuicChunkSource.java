@@ -14,16 +14,20 @@ import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -33,6 +37,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -49,6 +54,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -345,7 +351,7 @@ public final class QuicChunkSource implements ChunkSource {
     connecting = true;
     QuicChannel.newBootstrap(udp)
         .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, udpIo.segments(maxDatagram))
-        .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, timeouts.connectMillis()))
         .handler(new ChannelInboundHandlerAdapter() {
           @Override
@@ -385,11 +391,11 @@ public final class QuicChunkSource implements ChunkSource {
 
   /**
    * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
-   * cryptic), a timeout is a {@link java.net.ConnectException} like TCP's "connection refused".
+   * cryptic), a timeout is a {@link ConnectException} like TCP's "connection refused".
    */
   private IOException handshakeFailure(Throwable cause) {
     for (Throwable c = cause; c != null; c = c.getCause()) {
-      if (c instanceof javax.net.ssl.SSLHandshakeException) {
+      if (c instanceof SSLHandshakeException) {
         String m = String.valueOf(c.getMessage());
         String why = m.contains("CERTIFICATE_VERIFY_FAILED") ? "the server's certificate was not accepted (not "
             + "signed by a trusted CA, not the pinned one, or not for host " + host + ")"
@@ -398,8 +404,8 @@ public final class QuicChunkSource implements ChunkSource {
         x.addSuppressed(cause); // kept for --verbose, out of the one-line message
         return x;
       }
-      if (c instanceof io.netty.channel.ConnectTimeoutException) {
-        var x = new java.net.ConnectException("no handshake reply within " + timeouts.connectMillis()
+      if (c instanceof ConnectTimeoutException) {
+        var x = new ConnectException("no handshake reply within " + timeouts.connectMillis()
             + " ms (nothing serves vad+quic on that port, or its packets are dropped)");
         x.initCause(cause);
         return x;
@@ -446,7 +452,7 @@ public final class QuicChunkSource implements ChunkSource {
     q.collectPathStats(0).addListener(f -> {
       Listener l = listener;
       if (f.isSuccess() && l != null && !closed.get()) {
-        long rtt = ((io.netty.handler.codec.quic.QuicConnectionPathStats) f.getNow()).rtt();
+        long rtt = ((QuicConnectionPathStats) f.getNow()).rtt();
         if (rtt > 0) {
           try {
             l.onRttSample(rtt);
@@ -779,7 +785,7 @@ public final class QuicChunkSource implements ChunkSource {
    * CHUNK an unpooled heap buffer over an array of its own, which is wrapped as is; anything else (a pooled or
    * direct buffer, a slice of the decoder's cumulation) is copied.
    */
-  private static ByteBuffer keepable(io.netty.buffer.ByteBuf data) {
+  private static ByteBuffer keepable(ByteBuf data) {
     int n = data.readableBytes();
     if (data.hasArray() && !data.isDirect() && data.refCnt() == 1 && data.arrayOffset() + data.readerIndex() == 0
         && data.array().length == n && data.unwrap() == null) {
