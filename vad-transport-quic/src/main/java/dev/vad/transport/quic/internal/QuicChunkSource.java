@@ -123,6 +123,7 @@ public final class QuicChunkSource implements ChunkSource {
   private long unreachableSinceNanos;
   private boolean rttSampling;
   private int sessions;
+  private long unreportedRttNanos;
 
   private static final class Out {
     Priority priority;
@@ -276,6 +277,11 @@ public final class QuicChunkSource implements ChunkSource {
       }
       this.listener = listener;
     }
+    loop.execute(() -> { // the first session's handshake RTT was measured before there was a listener
+      long rtt = unreportedRttNanos;
+      unreportedRttNanos = 0;
+      reportRtt(rtt);
+    });
   }
 
   @Override
@@ -450,18 +456,27 @@ public final class QuicChunkSource implements ChunkSource {
   /** Reports quiche's RTT estimate for the current connection to the listener. */
   private void sampleRtt(QuicChannel q) {
     q.collectPathStats(0).addListener(f -> {
-      Listener l = listener;
-      if (f.isSuccess() && l != null && !closed.get()) {
-        long rtt = ((QuicConnectionPathStats) f.getNow()).rtt();
-        if (rtt > 0) {
-          try {
-            l.onRttSample(rtt);
-          } catch (RuntimeException ex) {
-            log.warn("{}: listener failed on an RTT sample", describe, ex);
-          }
-        }
+      if (!f.isSuccess()) {
+        return;
+      }
+      long rtt = ((QuicConnectionPathStats) f.getNow()).rtt();
+      if (listener == null) {
+        unreportedRttNanos = rtt; // reported by start(listener)
+      } else {
+        reportRtt(rtt);
       }
     });
+  }
+
+  private void reportRtt(long rtt) {
+    Listener l = listener;
+    if (rtt > 0 && l != null && !closed.get()) {
+      try {
+        l.onRttSample(rtt);
+      } catch (RuntimeException ex) {
+        log.warn("{}: listener failed on an RTT sample", describe, ex);
+      }
+    }
   }
 
   /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
@@ -595,7 +610,7 @@ public final class QuicChunkSource implements ChunkSource {
     }
     startRttSampling();
     if (!ready) {
-      if (!reconnectScheduled) {
+      if (!reconnectScheduled && !connecting) {
         unreachableSinceNanos = System.nanoTime();
         connect();
       }
