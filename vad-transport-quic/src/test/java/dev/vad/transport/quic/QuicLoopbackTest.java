@@ -88,6 +88,24 @@ class QuicLoopbackTest {
   }
 
   @Test
+  void moreDemandRequestsThanTheServerAllowsStreamsWaitForStreamCredit() throws Exception {
+    Path pack = TestAppliances.incompressible(dir, 10, 65536, 120);
+    try (QuicChunkServer server = QuicChunkServer.builder().pack(pack).selfSigned().maxStreams(8)
+        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build().start();
+        ChunkSource source = Transports.open(server.uris().get(0),
+            options(QuicTransportProvider.PIN_SHA256, server.certificateSha256()))) {
+      RecordingListener rec = new RecordingListener();
+      source.start(rec);
+      List<ChunkKey> keys = source.manifest().storedKeys();
+      for (ChunkKey k : keys) {
+        source.request(k, Priority.DEMAND); // 120 demand streams at once, 7 allowed at a time (+ control)
+      }
+      assertThat(rec.awaitKeys(keys, WAIT)).as("all %d chunks", keys.size()).isTrue();
+      assertThat(rec.events()).hasSize(keys.size()).allSatisfy(e -> assertThat(e.failure()).isNull());
+    }
+  }
+
+  @Test
   void theProviderIsRegisteredAndAvailable() {
     assertThat(Transports.schemes()).contains(QuicTransportProvider.SCHEME);
     var p = Transports.forScheme(QuicTransportProvider.SCHEME);

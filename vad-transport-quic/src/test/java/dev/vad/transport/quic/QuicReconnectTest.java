@@ -165,6 +165,11 @@ class QuicReconnectTest {
       try (ChunkSource source = Transports.open(server.uris().get(0), options(Duration.ofSeconds(10)))) {
         RecordingListener rec = new RecordingListener();
         source.start(rec);
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (rec.rttSamples().isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        assertThat(rec.rttSamples()).as("the handshake's RTT, before any request").hasSize(1);
         List<ChunkKey> keys = source.manifest().storedKeys();
         for (ChunkKey k : keys) {
           source.request(k, Priority.PREFETCH);

@@ -21,19 +21,24 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
 import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -50,6 +55,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +113,9 @@ public final class QuicChunkSource implements ChunkSource {
   private final LinkedHashMap<Long, Out> outstanding = new LinkedHashMap<>();
   private final LinkedHashSet<Long> sendPrefetch = new LinkedHashSet<>();
   private final LinkedHashSet<Long> sendCancel = new LinkedHashSet<>();
+  /** Demand keys waiting for the server to allow another stream. */
+  private final LinkedHashSet<Long> waitingDemand = new LinkedHashSet<>();
+  private boolean drainScheduled;
   private boolean flushScheduled;
   private int nextRequestId = 1;
   private final int maxAttempts;
@@ -115,6 +124,7 @@ public final class QuicChunkSource implements ChunkSource {
   private long unreachableSinceNanos;
   private boolean rttSampling;
   private int sessions;
+  private long unreportedRttNanos;
 
   private static final class Out {
     Priority priority;
@@ -268,6 +278,11 @@ public final class QuicChunkSource implements ChunkSource {
       }
       this.listener = listener;
     }
+    loop.execute(() -> { // the first session's handshake RTT was measured before there was a listener
+      long rtt = unreportedRttNanos;
+      unreportedRttNanos = 0;
+      reportRtt(rtt);
+    });
   }
 
   @Override
@@ -343,13 +358,21 @@ public final class QuicChunkSource implements ChunkSource {
     connecting = true;
     QuicChannel.newBootstrap(udp)
         .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, udpIo.segments(maxDatagram))
-        .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, timeouts.connectMillis()))
         .handler(new ChannelInboundHandlerAdapter() {
           @Override
           public void channelInactive(ChannelHandlerContext ctx) {
             onDisconnected((QuicChannel) ctx.channel());
             ctx.fireChannelInactive();
+          }
+
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof QuicStreamLimitChangedEvent && ctx.channel() == quic) {
+              drainWaitingDemand();
+            }
+            ctx.fireUserEventTriggered(evt);
           }
         })
         .remoteAddress(new InetSocketAddress(host, port))
@@ -375,11 +398,11 @@ public final class QuicChunkSource implements ChunkSource {
 
   /**
    * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
-   * cryptic), a timeout is a {@link java.net.ConnectException} like TCP's "connection refused".
+   * cryptic), a timeout is a {@link ConnectException} like TCP's "connection refused".
    */
   private IOException handshakeFailure(Throwable cause) {
     for (Throwable c = cause; c != null; c = c.getCause()) {
-      if (c instanceof javax.net.ssl.SSLHandshakeException) {
+      if (c instanceof SSLHandshakeException) {
         String m = String.valueOf(c.getMessage());
         String why = m.contains("CERTIFICATE_VERIFY_FAILED") ? "the server's certificate was not accepted (not "
             + "signed by a trusted CA, not the pinned one, or not for host " + host + ")"
@@ -388,8 +411,8 @@ public final class QuicChunkSource implements ChunkSource {
         x.addSuppressed(cause); // kept for --verbose, out of the one-line message
         return x;
       }
-      if (c instanceof io.netty.channel.ConnectTimeoutException) {
-        var x = new java.net.ConnectException("no handshake reply within " + timeouts.connectMillis()
+      if (c instanceof ConnectTimeoutException) {
+        var x = new ConnectException("no handshake reply within " + timeouts.connectMillis()
             + " ms (nothing serves vad+quic on that port, or its packets are dropped)");
         x.initCause(cause);
         return x;
@@ -434,18 +457,27 @@ public final class QuicChunkSource implements ChunkSource {
   /** Reports quiche's RTT estimate for the current connection to the listener. */
   private void sampleRtt(QuicChannel q) {
     q.collectPathStats(0).addListener(f -> {
-      Listener l = listener;
-      if (f.isSuccess() && l != null && !closed.get()) {
-        long rtt = ((io.netty.handler.codec.quic.QuicConnectionPathStats) f.getNow()).rtt();
-        if (rtt > 0) {
-          try {
-            l.onRttSample(rtt);
-          } catch (RuntimeException ex) {
-            log.warn("{}: listener failed on an RTT sample", describe, ex);
-          }
-        }
+      if (!f.isSuccess()) {
+        return;
+      }
+      long rtt = ((QuicConnectionPathStats) f.getNow()).rtt();
+      if (listener == null) {
+        unreportedRttNanos = rtt; // reported by start(listener)
+      } else {
+        reportRtt(rtt);
       }
     });
+  }
+
+  private void reportRtt(long rtt) {
+    Listener l = listener;
+    if (rtt > 0 && l != null && !closed.get()) {
+      try {
+        l.onRttSample(rtt);
+      } catch (RuntimeException ex) {
+        log.warn("{}: listener failed on an RTT sample", describe, ex);
+      }
+    }
   }
 
   /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
@@ -534,6 +566,7 @@ public final class QuicChunkSource implements ChunkSource {
     prefetchOpening = false;
     sendPrefetch.clear();
     sendCancel.clear();
+    waitingDemand.clear(); // still outstanding: re-requested after the reconnect
     if (!opened.isDone()) {
       opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
       return;
@@ -578,7 +611,7 @@ public final class QuicChunkSource implements ChunkSource {
     }
     startRttSampling();
     if (!ready) {
-      if (!reconnectScheduled) {
+      if (!reconnectScheduled && !connecting) {
         unreachableSinceNanos = System.nanoTime();
         connect();
       }
@@ -596,10 +629,27 @@ public final class QuicChunkSource implements ChunkSource {
     }
   }
 
+  /**
+   * Opens the demand stream for {@code k}, or, when the server allows no more concurrent streams (its
+   * {@code maxStreams}, 4096 by default), queues the key until a stream ends and the server raises the limit.
+   */
   private void openDemand(long k, Out o) {
     QuicChannel q = quic;
+    if (!waitingDemand.isEmpty() || q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) < 1) {
+      waitDemand(k);
+      return;
+    }
+    createDemandStream(q, k, o);
+  }
+
+  private void createDemandStream(QuicChannel q, long k, Out o) {
     q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Responses(k))).addListener(f -> {
       if (!f.isSuccess()) {
+        if (q == quic && q.isActive() && outstanding.get(k) == o
+            && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) < 1) {
+          waitDemand(k); // lost a race for the last stream credit
+          return;
+        }
         if (outstanding.remove(k, o)) {
           fail(k, new IOException(describe + ": cannot open a stream for chunk " + ChunkKey.unpack(k) + ": "
               + f.cause(), f.cause()));
@@ -617,7 +667,38 @@ public final class QuicChunkSource implements ChunkSource {
     });
   }
 
+  private void waitDemand(long k) {
+    waitingDemand.add(k);
+    if (!drainScheduled) { // besides QUIC's stream-limit event, look again shortly: credit may come with any packet
+      drainScheduled = true;
+      loop.schedule(() -> {
+        drainScheduled = false;
+        drainWaitingDemand();
+        if (!waitingDemand.isEmpty() && ready) {
+          waitDemand(waitingDemand.iterator().next());
+        }
+      }, 5, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Opens streams for queued demand keys, oldest first, while the server allows more streams. */
+  private void drainWaitingDemand() {
+    QuicChannel q = quic;
+    if (!ready || q == null) {
+      return;
+    }
+    while (!waitingDemand.isEmpty() && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
+      long k = waitingDemand.iterator().next();
+      waitingDemand.remove(k);
+      Out o = outstanding.get(k);
+      if (o != null && o.priority == Priority.DEMAND && o.demandStream == null) {
+        createDemandStream(q, k, o);
+      }
+    }
+  }
+
   private void onCancel(long k) {
+    waitingDemand.remove(k);
     Out o = outstanding.remove(k);
     if (o == null) {
       return;
@@ -759,6 +840,7 @@ public final class QuicChunkSource implements ChunkSource {
     if (s.parent() != quic || !s.parent().isActive()) {
       return; // the connection went: onDisconnected re-requests it
     }
+    drainWaitingDemand();
     Out o = outstanding.get(k);
     if (o != null && o.demandStream == s && !(o.onPrefetch && prefetchStream != null)) {
       outstanding.remove(k);
