@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * random chunks of the image's second half, one at a time, 300 ms apart, after a 5 s warm-up of policy {@code full}.
  * Each (loss, transport) gets a fresh link and server; the client first makes one throwaway connection, so the fresh
  * server JVM's class loading and JIT are not in the measured connection ({@code -Dvad.netns.coldServer=true} skips
- * that: vad+tcp then takes its RTT estimate from a slow first handshake and keeps it, see RESULTS.md). TCP runs with the host's congestion control (bbr here) and,
- * for reference only (not asserted), with reno: a loss-based congestion control like quiche's default (cubic in
- * quiche's source), which the host does not allow inside a namespace.
+ * that; since vad+tcp takes its first RTT sample from the TCP connect, a cold server no longer inflates it). TCP runs
+ * with the host's congestion control (bbr here), vad+quic with its default, BBR; {@code -Dvad.netns.reno=true} adds
+ * TCP with reno for reference (not asserted; reno cannot fill this path at 1% loss).
  *
  * <p>Asserts, after printing the table:
  * <ul>
@@ -47,13 +47,15 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>0% loss: QUIC's median is no worse than TCP's, within {@code 1.2 × TCP + 10 ms}. 10 ms is well under the
  *       26 ms one 64 KiB chunk takes on this link, so one chunk queued ahead of the demand answer is not hidden; the
  *       20% covers the run-to-run spread of a 40-sample median on a shared 2-core machine;
- *   <li>1% loss: QUIC's median is lower than TCP's. The median, not p90, because head-of-line blocking is what
- *       separates them, and it changes how many misses pay a retransmission, not how much one costs. A TCP answer
- *       waits for every lost packet ahead of it in the one byte stream: its own ~45 packets plus the prefetch window
- *       in flight (about one BDP, ~55 packets, once the scheduler has settled), so about 1 - 0.99^100 = 63% of
- *       misses meet a loss. A QUIC answer waits only for losses among its own stream's ~45 packets, about 36%. So
- *       more than half of TCP's misses and fewer than half of QUIC's pay a loss recovery (an RTT or more): the
- *       median falls between them. At p90 both are paying one, so p90 shows recovery speed rather than blocking.
+ *   <li>1% loss: QUIC's median is no worse than TCP's (the same bound), and fewer of QUIC's misses are
+ *       head-of-line blocked: a miss counts as blocked when it took more than one RTT (40 ms) longer than its
+ *       transport's own median at 0% loss. A TCP answer waits for every lost packet ahead of it in the one byte
+ *       stream (the prefetch window in flight, about one BDP), and such a recovery costs it an RTT or more on top;
+ *       a QUIC answer waits only for its own stream's packets, whose losses are repaired while the rest of the chunk
+ *       is still arriving. Not the median: with about one BDP (~70 packets) ahead, 1 - 0.99^70 ≈ 50% of TCP's misses
+ *       meet a loss, so TCP's median is a coin flip between the clean and the blocked case (measured 83-101 ms in
+ *       runs of one code). Not the mean either: the blocked misses are too few to move it beyond the noise of a
+ *       shared machine. Measured (80 misses, after the RTT fixes): see benchmarks/RESULTS.md.
  * </ul>
  *
  * <p>Run: {@code mvn -B -pl vad-transport-quic -am test -Dgroups=slow -Dtest=NetnsMissLatencyTest
@@ -88,13 +90,14 @@ class NetnsMissLatencyTest {
   @Test
   void quicDemandMissesAreNoWorseThanTcpAndBetterUnderLoss() throws Exception {
     NetnsLink.assumeAvailable();
-    int misses = Integer.getInteger("vad.netns.misses", 40);
+    int misses = Integer.getInteger("vad.netns.misses", 80);
+    boolean reno = Boolean.getBoolean("vad.netns.reno");
     Files.createDirectories(OUT);
     Path pack = TestAppliances.incompressible(dir, 5, CHUNK, CHUNKS);
     List<Run> runs = new ArrayList<>();
     String started = Instant.now().toString();
     for (double loss : new double[] {0.0, 0.01}) {
-      for (String transport : List.of("tcp", "quic", "tcp-reno")) {
+      for (String transport : reno ? List.of("tcp", "quic", "tcp-reno") : List.of("tcp", "quic")) {
         runs.add(measure(pack, loss, transport, misses));
       }
     }
@@ -124,9 +127,20 @@ class NetnsMissLatencyTest {
     Run quic1 = find(runs, 0.01, "quic");
     soft.assertThat(quic0.pct(0.5)).as("0%% loss: QUIC median %.1f ms vs TCP median %.1f ms (allowed 1.2x + 10 ms)",
         quic0.pct(0.5), tcp0.pct(0.5)).isLessThanOrEqualTo(1.2 * tcp0.pct(0.5) + 10);
-    soft.assertThat(quic1.pct(0.5)).as("1%% loss: QUIC median %.1f ms vs TCP median %.1f ms (must be lower)",
-        quic1.pct(0.5), tcp1.pct(0.5)).isLessThan(tcp1.pct(0.5));
+    soft.assertThat(quic1.pct(0.5)).as("1%% loss: QUIC median %.1f ms vs TCP median %.1f ms (allowed 1.2x + 10 ms)",
+        quic1.pct(0.5), tcp1.pct(0.5)).isLessThanOrEqualTo(1.2 * tcp1.pct(0.5) + 10);
+    long tcpBlocked = blocked(tcp1, tcp0);
+    long quicBlocked = blocked(quic1, quic0);
+    soft.assertThat(quicBlocked).as("1%% loss: misses over 0%%-median + %d ms: QUIC %d of %d, TCP %d of %d (QUIC must "
+        + "have fewer)", 2 * ONE_WAY_MS, quicBlocked, quic1.ms().size(), tcpBlocked, tcp1.ms().size())
+        .isLessThan(tcpBlocked);
     soft.assertAll();
+  }
+
+  /** Misses of {@code lossy} that took more than one RTT longer than {@code clean}'s median: head-of-line blocked. */
+  static long blocked(Run lossy, Run clean) {
+    double limit = clean.pct(0.5) + 2 * ONE_WAY_MS;
+    return lossy.ms().stream().filter(ms -> ms > limit).count();
   }
 
   private static Run find(List<Run> runs, double loss, String transport) {
@@ -204,7 +218,7 @@ class NetnsMissLatencyTest {
     b.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Run r : runs) {
       String cc = value(r.wire().get(0), "tcp_cc");
-      String name = r.transport().equals("quic") ? "vad+quic (quiche default cc)" : "vad+tcp (" + cc + ")";
+      String name = r.transport().equals("quic") ? "vad+quic (bbr, vad's default)" : "vad+tcp (" + cc + ")";
       b.append(String.format(Locale.ROOT, "| %.0f%% | %s | %.1f | %.1f | %.1f | %.1f | %.2f | %s | %.0f | %s | %s |%n",
           r.loss() * 100, name, r.pct(0.5), r.pct(0.9), r.pct(0), r.pct(1), r.prefetchMBps(), r.linkEstimate(),
           r.openMs(),
