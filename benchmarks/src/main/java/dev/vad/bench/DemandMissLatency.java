@@ -1,16 +1,13 @@
 package dev.vad.bench;
 
-import dev.vad.ChunkKey;
 import dev.vad.policy.Durations;
 import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.Policies;
-import dev.vad.policy.PolicyContext;
-import dev.vad.policy.PrefetchPolicy;
-import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sched.SchedulerConfig;
 import dev.vad.sim.LinkModel;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
+import dev.vad.testkit.LinkObserver;
 import dev.vad.testkit.TestAppliances;
 import dev.vad.testkit.link.LinkShape;
 import dev.vad.testkit.link.WanRelay;
@@ -75,7 +72,7 @@ public final class DemandMissLatency {
       URI uri = URI.create("vad+tcp://127.0.0.1:" + relay.boundAddress().getPort() + server.uris().get(0).getPath());
       for (String policy : new String[] {"demand", "full"}) {
         Path cache = work.resolve("cache-" + policy + "-" + System.nanoTime());
-        Observed observed = new Observed(Policies.forName(policy));
+        LinkObserver observed = new LinkObserver(Policies.forName(policy));
         try (StreamingAppliance app = StreamingAppliance.builder().uri(uri).cache(cache).policy(observed)
             .transportOptions(pingMillis == null ? TransportOptions.DEFAULTS
                 : TransportOptions.DEFAULTS.withExtra(TcpTransportProvider.PING_INTERVAL_MILLIS, pingMillis))
@@ -87,7 +84,7 @@ public final class DemandMissLatency {
   }
 
   private static void run(StreamingAppliance app, String policy, WanRelay relay, int misses, SchedulerConfig config,
-      Observed observed) throws Exception {
+      LinkObserver observed) throws Exception {
     StreamingImage disk = app.image("disk");
     // chunks in the second half: the prefetch cursor (in pack order from chunk 0) does not get there in this run
     List<Integer> targets = new ArrayList<>();
@@ -121,7 +118,7 @@ public final class DemandMissLatency {
       all.append(String.format(Locale.ROOT, " %.0f", x));
     }
     System.out.println("        each (ms):" + all);
-    LinkEstimate e = observed.link;
+    LinkEstimate e = observed.link();
     if (e != null) {
       double bdp = e.bytesPerSecond() * e.rttNanos() / 1e9;
       System.out.printf(Locale.ROOT, "        scheduler's estimate at the end: %.2f MB/s, RTT %.1f ms (one BDP %.0f KiB;"
@@ -134,54 +131,5 @@ public final class DemandMissLatency {
   private static double pct(List<Double> sorted, double p) {
     int rank = (int) Math.ceil(p * sorted.size());
     return sorted.get(Math.max(0, rank - 1));
-  }
-
-  /** Delegates to a policy and keeps the scheduler's latest link estimate, which the public API does not show. */
-  private static final class Observed implements PrefetchPolicyProvider {
-    private final PrefetchPolicyProvider inner;
-    volatile LinkEstimate link;
-
-    Observed(PrefetchPolicyProvider inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public PrefetchPolicy create(PolicyContext ctx) {
-      PrefetchPolicy p = inner.create(ctx);
-      return new PrefetchPolicy() {
-        @Override
-        public ChunkKey next() {
-          link = ctx.link();
-          return p.next();
-        }
-
-        @Override
-        public boolean isReady() {
-          return p.isReady();
-        }
-
-        @Override
-        public void onAccess(ChunkKey key, boolean hit) {
-          link = ctx.link();
-          p.onAccess(key, hit);
-        }
-
-        @Override
-        public void onArrival(ChunkKey key) {
-          p.onArrival(key);
-        }
-
-        @Override
-        public void onLinkChange(LinkEstimate estimate) {
-          link = estimate;
-          p.onLinkChange(estimate);
-        }
-      };
-    }
   }
 }

@@ -1,14 +1,11 @@
 package dev.vad.transport.quic.netns;
 
-import dev.vad.ChunkKey;
 import dev.vad.Metrics;
 import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.Policies;
-import dev.vad.policy.PolicyContext;
-import dev.vad.policy.PrefetchPolicy;
-import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
+import dev.vad.testkit.LinkObserver;
 import dev.vad.transport.TransportOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -61,7 +58,7 @@ public final class MissLatencyClient {
       System.out.printf(Locale.ROOT, "WARM %.1f%n", (System.nanoTime() - w) / 1e6);
     }
     long t0 = System.nanoTime();
-    Observed policy = new Observed(Policies.forName("full"));
+    LinkObserver policy = new LinkObserver(Policies.forName("full"));
     try (StreamingAppliance app = StreamingAppliance.builder().uri(uri).cache(cache).policy(policy)
         .transportOptions(options).open()) {
       System.out.printf(Locale.ROOT, "OPEN %.1f%n", (System.nanoTime() - t0) / 1e6);
@@ -92,61 +89,12 @@ public final class MissLatencyClient {
       Metrics m1 = app.metrics();
       System.out.printf(Locale.ROOT, "RATE %.3f %d %d%n", (m1.bytesFetched() - m0.bytesFetched()) / 1e6 / secs,
           app.presentChunks(), app.totalChunks());
-      LinkEstimate e = policy.link;
+      LinkEstimate e = policy.link();
       if (e != null) {
         System.out.printf(Locale.ROOT, "LINK %.3f %.1f%n", e.bytesPerSecond() / 1e6, e.rttNanos() / 1e6);
       }
       System.out.println("DONE");
       System.out.flush();
-    }
-  }
-
-  /** Delegates to a policy and keeps the scheduler's latest link estimate, which the public API does not show. */
-  private static final class Observed implements PrefetchPolicyProvider {
-    private final PrefetchPolicyProvider inner;
-    volatile LinkEstimate link;
-
-    Observed(PrefetchPolicyProvider inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public PrefetchPolicy create(PolicyContext ctx) {
-      PrefetchPolicy p = inner.create(ctx);
-      return new PrefetchPolicy() {
-        @Override
-        public ChunkKey next() {
-          link = ctx.link();
-          return p.next();
-        }
-
-        @Override
-        public boolean isReady() {
-          return p.isReady();
-        }
-
-        @Override
-        public void onAccess(ChunkKey key, boolean hit) {
-          link = ctx.link();
-          p.onAccess(key, hit);
-        }
-
-        @Override
-        public void onArrival(ChunkKey key) {
-          p.onArrival(key);
-        }
-
-        @Override
-        public void onLinkChange(LinkEstimate estimate) {
-          link = estimate;
-          p.onLinkChange(estimate);
-        }
-      };
     }
   }
 }
