@@ -27,8 +27,6 @@ final class LinkEstimator {
   private long samplesTaken;
   private long intervalStart = -1;
   private long intervalBytes;
-  private long intervalFirstSent;
-  private long intervalLastSent;
 
   LinkEstimator(LinkEstimate initial) {
     this.bandwidth = initial.bytesPerSecond();
@@ -62,31 +60,18 @@ final class LinkEstimator {
     if (!busy) {
       return;
     }
-    long sent = now - latencyNanos;
     if (intervalStart < 0) {
-      startInterval(now, sent);
+      intervalStart = now;
+      intervalBytes = 0;
       return;
     }
     intervalBytes += bytes;
-    intervalFirstSent = Math.min(intervalFirstSent, sent);
-    intervalLastSent = Math.max(intervalLastSent, sent);
     long elapsed = now - intervalStart;
     if (elapsed >= Math.max(MIN_SAMPLE_NANOS, rtt)) {
-      // BBR's guard against compressed arrivals: a burst released at once after a retransmission (TCP or one QUIC
-      // stream held behind a lost packet) must not read as a faster link. Responses cannot have come faster than
-      // they were asked for, so the sample spans at least the requests' own spread (measured: 3.1-3.6 MB/s on a
-      // 2.5 MB/s path at 1% loss without this).
-      long sendElapsed = intervalLastSent - intervalFirstSent;
-      addBandwidthSample(intervalBytes * 1e9 / Math.max(elapsed, sendElapsed));
-      startInterval(now, sent);
+      addBandwidthSample(intervalBytes * 1e9 / elapsed);
+      intervalStart = now;
+      intervalBytes = 0;
     }
-  }
-
-  private void startInterval(long now, long sent) {
-    intervalStart = now;
-    intervalBytes = 0;
-    intervalFirstSent = sent;
-    intervalLastSent = sent;
   }
 
   void rttSample(long rttNanos) {

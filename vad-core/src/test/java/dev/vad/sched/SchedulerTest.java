@@ -206,40 +206,6 @@ class SchedulerTest {
     assertThat(s.linkEstimate().bytesPerSecond()).isBetween(4.0e6, 6.0e6);
   }
 
-  /**
-   * Under loss, responses held back for a retransmission arrive in one burst. They were asked for at the link's pace,
-   * so the burst must not read as a faster link (which would deepen the window and every demand miss behind it).
-   */
-  @Test
-  void aBurstReleasedAfterAStallDoesNotInflateTheBandwidthEstimate() {
-    Manifest m = TestManifests.uniform(4000, 65536, 25_000);
-    Scheduler s = scheduler(m, PrefetchPolicyProvider.full());
-    s.rttSample(40 * MS, now);
-    List<Action.Request> out = new ArrayList<>(requests(actions, Priority.PREFETCH));
-    for (int i = 0; i < 300; i++) { // 3 s at 2.5 MB/s: one 25 kB chunk per 10 ms
-      now += 10 * MS;
-      s.arrived(out.remove(0).key(), now);
-      out.addAll(requests(drain(s), Priority.PREFETCH));
-    }
-    assertThat(s.linkEstimate().bytesPerSecond()).isBetween(2.2e6, 2.8e6);
-    double worst = 0;
-    for (int round = 0; round < 5; round++) {
-      now += 80 * MS; // a lost packet: nothing for two round trips...
-      for (int i = 0; i < 8; i++) { // ...then what queued behind it, at once
-        now += MS / 10;
-        s.arrived(out.remove(0).key(), now);
-        out.addAll(requests(drain(s), Priority.PREFETCH));
-      }
-      for (int i = 0; i < 30; i++) {
-        now += 10 * MS;
-        s.arrived(out.remove(0).key(), now);
-        out.addAll(requests(drain(s), Priority.PREFETCH));
-        worst = Math.max(worst, s.linkEstimate().bytesPerSecond());
-      }
-    }
-    assertThat(worst).as("highest bandwidth estimate after the bursts, B/s").isLessThan(2.5e6 * 1.25);
-  }
-
   @Test
   void onceTheBandwidthStopsGrowingTheWindowShrinksToAboutOneBdp() {
     Manifest m = TestManifests.uniform(4000, 65536, 25_000);
