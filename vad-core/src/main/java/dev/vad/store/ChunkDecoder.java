@@ -37,9 +37,7 @@ public final class ChunkDecoder {
     ByteBuffer plain = dst.duplicate().position(start).limit(start + len);
     if (!manifest.verify(key, plain)) {
       dst.position(start);
-      throw new ChunkVerificationException(key, "digest mismatch: expected "
-          + HexFormat.of().formatHex(manifest.digest(key)) + ", got "
-          + HexFormat.of().formatHex(Digests.sha256(plain)));
+      throw mismatch(manifest, key, plain);
     }
   }
 
@@ -64,10 +62,13 @@ public final class ChunkDecoder {
           + len + " bytes (codec none)");
     }
     if (!manifest.verify(key, stored)) {
-      throw new ChunkVerificationException(key, "digest mismatch: expected "
-          + HexFormat.of().formatHex(manifest.digest(key)) + ", got "
-          + HexFormat.of().formatHex(Digests.sha256(stored)));
+      throw mismatch(manifest, key, stored);
     }
     return stored;
+  }
+
+  private static ChunkVerificationException mismatch(Manifest manifest, ChunkKey key, ByteBuffer plain) {
+    return new ChunkVerificationException(key, "digest mismatch: expected "
+        + HexFormat.of().formatHex(manifest.digest(key)) + ", got " + HexFormat.of().formatHex(Digests.sha256(plain)));
   }
 }

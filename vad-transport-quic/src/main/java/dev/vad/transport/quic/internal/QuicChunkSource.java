@@ -15,7 +15,6 @@ import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.Lent;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -777,36 +776,15 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onChunk(Frame.Chunk c) {
-    ByteBuf data = c.data();
-    boolean lent = false;
-    try {
-      Out o = outstanding.remove(c.key());
-      if (o == null) {
-        return; // cancelled, or already answered on the other stream
-      }
-      closeDemandStream(o);
-      ChunkKey key = ChunkKey.unpack(c.key());
-      int expected = manifest.storedLength(key);
-      int got = data.readableBytes();
-      if (got != expected) {
-        fail(c.key(), new IOException(describe + ": server sent " + got + " stored bytes for chunk " + key
-            + ", the manifest says " + expected));
-        return;
-      }
-      if (!closed.get()) {
-        // The bytes are a slice of the stream's receive buffer: lent to the listener, no copy.
-        ByteBuffer stored = data.nioBuffer();
-        lent = true;
-        try {
-          listener.onChunk(key, stored, new Lent(data));
-        } catch (RuntimeException ex) {
-          log.warn("{}: listener failed on chunk {}", describe, key, ex);
-        }
-      }
-    } finally {
-      if (!lent) {
-        data.release();
-      }
+    Out o = outstanding.remove(c.key());
+    if (o == null) {
+      c.data().release();
+      return; // cancelled, or already answered on the other stream
+    }
+    closeDemandStream(o);
+    IOException bad = Lent.deliver(c.data(), ChunkKey.unpack(c.key()), manifest, listener, !closed.get(), describe);
+    if (bad != null) {
+      fail(c.key(), bad);
     }
   }
 

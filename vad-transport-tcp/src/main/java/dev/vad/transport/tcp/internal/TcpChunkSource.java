@@ -11,7 +11,6 @@ import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -24,7 +23,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -513,35 +511,14 @@ public final class TcpChunkSource implements ChunkSource {
   }
 
   void onChunk(Frame.Chunk c) {
-    ByteBuf data = c.data();
-    boolean lent = false;
-    try {
-      lastProgressNanos = System.nanoTime();
-      if (outstanding.remove(c.key()) == null) {
-        return; // cancelled, or a response that crossed a reconnect
-      }
-      ChunkKey key = ChunkKey.unpack(c.key());
-      int expected = manifest.storedLength(key);
-      int got = data.readableBytes();
-      if (got != expected) {
-        fail(c.key(), new IOException(describe + ": server sent " + got + " stored bytes for chunk " + key
-            + ", the manifest says " + expected));
-        return;
-      }
-      if (!closed.get()) {
-        // The bytes are a slice of the (pooled, usually direct) receive buffer: lent to the listener, no copy.
-        ByteBuffer stored = data.nioBuffer();
-        lent = true;
-        try {
-          listener.onChunk(key, stored, new Lent(data));
-        } catch (RuntimeException ex) {
-          log.warn("{}: listener failed on chunk {}", describe, key, ex);
-        }
-      }
-    } finally {
-      if (!lent) {
-        data.release();
-      }
+    lastProgressNanos = System.nanoTime();
+    if (outstanding.remove(c.key()) == null) {
+      c.data().release();
+      return; // cancelled, or a response that crossed a reconnect
+    }
+    IOException bad = Lent.deliver(c.data(), ChunkKey.unpack(c.key()), manifest, listener, !closed.get(), describe);
+    if (bad != null) {
+      fail(c.key(), bad);
     }
   }
 
