@@ -27,6 +27,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       throw new IllegalArgumentException("maxFrame must be >= " + Frame.MIN_MAX_FRAME + ": " + maxFrame);
     }
     this.maxFrame = maxFrame;
+    setCumulator(COMPOSITE_CUMULATOR);
   }
 
   @Override

@@ -140,6 +140,49 @@ class FrameCodecTest {
     assertThat(one).containsExactlyElementsOf(controlFrames().toList());
   }
 
+  /**
+   * CHUNK payloads are slices of the receive buffers, not copies (the reads are cumulated without merging them), so
+   * a payload may span two reads: each must stay intact while it is held, however the later reads arrive, and
+   * every read must be freed once the payloads are released.
+   */
+  @Test
+  void heldChunkPayloadsSpanningReadsStayIntactAndAreFreedOnRelease() throws IOException {
+    Random rnd = new Random(4);
+    List<byte[]> stored = new ArrayList<>();
+    ByteBuf wire = Unpooled.buffer();
+    for (int i = 0; i < 6; i++) {
+      byte[] s = new byte[20_000 + rnd.nextInt(60_000)];
+      rnd.nextBytes(s);
+      stored.add(s);
+      wire.writeBytes(encode(new Frame.Chunk(i, 100 + i, Unpooled.wrappedBuffer(s))));
+    }
+    EmbeddedChannel dec = new EmbeddedChannel(new FrameDecoder(MAX));
+    List<ByteBuf> reads = new ArrayList<>();
+    int[] sizes = {5, 70_001, 3, 4096, 150_000, 1, 65_536};
+    for (int i = 0; wire.isReadable(); i++) {
+      ByteBuf read = Unpooled.directBuffer().writeBytes(wire, Math.min(sizes[i % sizes.length], wire.readableBytes()));
+      reads.add(read);
+      dec.writeInbound(read);
+    }
+    List<Frame.Chunk> held = new ArrayList<>();
+    for (Object o = dec.readInbound(); o != null; o = dec.readInbound()) {
+      held.add((Frame.Chunk) o);
+    }
+    assertThat(held).hasSize(stored.size());
+    for (int i = 0; i < held.size(); i++) {
+      Frame.Chunk c = held.get(i);
+      assertThat(c.key()).isEqualTo(100 + i);
+      ByteBuffer nio = c.data().nioBuffer();
+      byte[] got = new byte[nio.remaining()];
+      nio.get(got);
+      assertThat(got).as("chunk %d read through nioBuffer", i).isEqualTo(stored.get(i));
+      assertThat(ByteBufUtil.getBytes(c.data())).isEqualTo(stored.get(i));
+    }
+    held.forEach(c -> c.data().release());
+    dec.finishAndReleaseAll();
+    assertThat(reads).allSatisfy(r -> assertThat(r.refCnt()).isZero());
+  }
+
   @Test
   void oversizeFrameIsFatalAndEverythingAfterItIsDiscarded() throws IOException {
     ByteBuf wire = Unpooled.buffer().writeIntLE(MAX + 1).writeByte(Frame.PING).writeLongLE(1);
