@@ -3,34 +3,67 @@ package dev.vad.sched;
 import dev.vad.policy.LinkEstimate;
 
 /**
- * Online bandwidth and RTT estimates from what the scheduler sees, BBR-style: bandwidth is the maximum of recent
- * delivery-rate samples taken while requests were outstanding (so idle or app-limited periods do not drag it down
- * for long); RTT is the minimum of explicit samples, or of request latencies when the transport gives none (a
+ * Online bandwidth and RTT estimates from what the scheduler sees, the way BBR estimates them.
+ *
+ * <p><b>Bandwidth</b> is the maximum of recent delivery-rate samples (over the last {@value #BW_ROUNDS} round
+ * trips). Each arrival gives a sample the way TCP's rate sampler does: when a request is sent, the bytes delivered
+ * so far and the time of the last delivery are noted with it; when its chunk arrives, the sample is the bytes
+ * delivered since then over the longer of the time since that last delivery and the spread of the sends it
+ * covers. So a burst that arrives all at once after a stall (data held back behind a lost packet) is measured
+ * over an interval that includes the stall, and does not read as a faster link; a sample shorter than
+ * {@value #MIN_SAMPLE_NANOS} ns (a fast, short-RTT link) is widened to an older delivery mark instead of being
+ * trusted alone. Samples taken while the policy had nothing more to send (app-limited: the pipe was not full)
+ * only count if they raise the estimate, so a reader-paced or idle period does not drag it down.
+ *
+ * <p><b>RTT</b> is the minimum of explicit samples, or of request latencies when the transport gives none (a
  * latency is never below the true RTT, and the minimum is not inflated by queueing as an average would be).
  */
 final class LinkEstimator {
-  private static final int BW_SAMPLES = 10;
-  private static final long MIN_SAMPLE_NANOS = 20_000_000L;
+  static final int BW_ROUNDS = 10;
+  static final long MIN_SAMPLE_NANOS = 20_000_000L;
 
-  private final double[] bw = new double[BW_SAMPLES];
-  private int bwCount;
-  private int bwNext;
+  private final double prior;
   private double bandwidth;
   private long rtt;
   private boolean explicitRtt;
   private long latencyMin = Long.MAX_VALUE;
 
-  private boolean busy;
+  // delivery-rate sampling: the connection's side
+  private long delivered;
+  private long deliveredTime;
+  private long firstSentTime;
+  private long appLimitedUntil; // delivered count after which samples are no longer app-limited; 0 = not
+  // and each outstanding unit's side, noted when it was sent
+  private final long[] sendDelivered;
+  private final long[] sendDeliveredTime;
+  private final long[] sendFirstSent;
+  private final long[] sendTime;
+  private final boolean[] sendAppLimited;
+  // delivery marks at least MIN_SAMPLE_NANOS apart, to widen short samples
+  private long markTime;
+  private long markDelivered;
+  private long prevMarkTime = -1;
+  private long prevMarkDelivered;
+
+  // rounds and the max filter (over rounds that were not app-limited, so a quiet spell does not expire it)
+  private long round;
+  private long nextRoundDelivered;
+  private long filterRound;
+  private final double[] roundMax = new double[BW_ROUNDS];
+  private int roundsSampled;
   private boolean startup = true;
   private double plateau;
-  private int samplesWithoutGrowth;
-  private long samplesTaken;
-  private long intervalStart = -1;
-  private long intervalBytes;
+  private int roundsWithoutGrowth;
 
-  LinkEstimator(LinkEstimate initial) {
-    this.bandwidth = initial.bytesPerSecond();
+  LinkEstimator(LinkEstimate initial, int units) {
+    this.prior = initial.bytesPerSecond();
+    this.bandwidth = prior;
     this.rtt = initial.rttNanos();
+    this.sendDelivered = new long[units];
+    this.sendDeliveredTime = new long[units];
+    this.sendFirstSent = new long[units];
+    this.sendTime = new long[units];
+    this.sendAppLimited = new boolean[units];
   }
 
   LinkEstimate estimate() {
@@ -38,39 +71,86 @@ final class LinkEstimator {
   }
 
   /**
-   * Requests became outstanding after an idle period. The first response only tells the round trip; the rate is
-   * measured from the spacing of the responses after it.
+   * Unit {@code u} is requested at {@code now}; {@code pipeEmpty}: nothing else is outstanding, so the delivery
+   * clock restarts here (an idle gap is not part of any sample).
    */
-  void busy(long now) {
-    busy = true;
+  void sent(int u, long now, boolean pipeEmpty) {
+    if (pipeEmpty) {
+      deliveredTime = now;
+      firstSentTime = now;
+      markTime = now;
+      markDelivered = delivered;
+      prevMarkTime = -1;
+    }
+    sendDelivered[u] = delivered;
+    sendDeliveredTime[u] = deliveredTime;
+    sendFirstSent[u] = firstSentTime;
+    sendTime[u] = now;
+    sendAppLimited[u] = appLimitedUntil != 0;
   }
 
-  /** Nothing is outstanding any more: the pipe went idle, close the interval. */
-  void idle() {
-    busy = false;
-    intervalStart = -1;
-    intervalBytes = 0;
+  /**
+   * The policy has nothing more to send and the pipe is not full: samples of what is sent from now until what is
+   * in flight has been delivered are app-limited.
+   */
+  void appLimited(long inflightBytes) {
+    appLimitedUntil = Math.max(delivered + inflightBytes, 1);
   }
 
-  void delivered(long bytes, long now, long latencyNanos) {
+  /** Unit {@code u}, {@code bytes} long, arrived at {@code now}, {@code latencyNanos} after it was requested. */
+  void delivered(int u, long bytes, long now, long latencyNanos) {
     if (!explicitRtt && latencyNanos > 0 && latencyNanos < latencyMin) {
       latencyMin = latencyNanos;
       rtt = latencyNanos;
     }
-    if (!busy) {
-      return;
+    delivered += bytes;
+    deliveredTime = now;
+    firstSentTime = Math.max(firstSentTime, sendTime[u]);
+    boolean appLimited = sendAppLimited[u];
+    boolean newRound = sendDelivered[u] >= nextRoundDelivered;
+    if (newRound) {
+      nextRoundDelivered = delivered;
+      round++;
+      if (!appLimited) {
+        filterRound++;
+        roundMax[(int) (filterRound % BW_ROUNDS)] = 0;
+        updateBandwidth();
+      }
     }
-    if (intervalStart < 0) {
-      intervalStart = now;
-      intervalBytes = 0;
-      return;
+    if (appLimitedUntil != 0 && delivered > appLimitedUntil) {
+      appLimitedUntil = 0;
     }
-    intervalBytes += bytes;
-    long elapsed = now - intervalStart;
-    if (elapsed >= Math.max(MIN_SAMPLE_NANOS, rtt)) {
-      addBandwidthSample(intervalBytes * 1e9 / elapsed);
-      intervalStart = now;
-      intervalBytes = 0;
+    long interval = Math.max(sendTime[u] - sendFirstSent[u], now - sendDeliveredTime[u]);
+    long bytesInInterval = delivered - sendDelivered[u];
+    if (interval < MIN_SAMPLE_NANOS) {
+      // widen to the newest mark at least MIN_SAMPLE_NANOS old: it starts before this sample did
+      long t = now - markTime >= MIN_SAMPLE_NANOS ? markTime : prevMarkTime;
+      long d = t == markTime ? markDelivered : prevMarkDelivered;
+      if (t >= 0 && now - t > interval) {
+        interval = now - t;
+        bytesInInterval = delivered - d;
+      }
+    }
+    if (now - markTime >= MIN_SAMPLE_NANOS) {
+      prevMarkTime = markTime;
+      prevMarkDelivered = markDelivered;
+      markTime = now;
+      markDelivered = delivered;
+    }
+    if (interval >= MIN_SAMPLE_NANOS) {
+      double rate = bytesInInterval * 1e9 / interval;
+      if (!appLimited || rate > bandwidth || roundsSampled == 0) {
+        addSample(rate);
+      }
+    }
+    if (newRound && !appLimited && roundsSampled > 0) {
+      if (bandwidth > plateau * 1.25) {
+        plateau = bandwidth;
+        roundsWithoutGrowth = 0;
+      } else if (++roundsWithoutGrowth >= 3) {
+        startup = false;
+        updateBandwidth();
+      }
     }
   }
 
@@ -88,36 +168,41 @@ final class LinkEstimator {
 
   /**
    * How much more than one bandwidth-delay product to keep in flight. While the estimate still grows (startup) the
-   * configured factor, so the window can outrun a too-low first guess; once it has stopped growing for three
-   * samples, one BDP, with every eighth sample interval at 1.25 to notice a faster link (BBR's probing, simplified).
+   * configured factor, so the window can outrun a too-low first guess; once it has not grown by a quarter for three
+   * round trips, one BDP, with one round trip in eight at 1.25 to notice a faster link (BBR's probing, simplified).
    * Keeping exactly one BDP in steady state is what bounds a demand miss to about one round trip behind bulk data.
    */
   double gain(double startupFactor) {
     if (startup) {
       return startupFactor;
     }
-    return samplesTaken % 8 == 0 ? 1.25 : 1.0;
+    return round % 8 == 0 ? 1.25 : 1.0;
   }
 
   boolean inStartup() {
     return startup;
   }
 
-  private void addBandwidthSample(double bytesPerSecond) {
-    samplesTaken++;
-    if (bytesPerSecond > plateau * 1.25) {
-      plateau = bytesPerSecond;
-      samplesWithoutGrowth = 0;
-    } else if (++samplesWithoutGrowth >= 3) {
-      startup = false;
+  private void addSample(double bytesPerSecond) {
+    int slot = (int) (filterRound % BW_ROUNDS);
+    roundMax[slot] = Math.max(roundMax[slot], bytesPerSecond);
+    roundsSampled++;
+    updateBandwidth();
+  }
+
+  /**
+   * The max over the filter's rounds. While in startup the configured guess is a floor: the first samples of a
+   * pipe that is still filling read low (a few chunks over a round trip), and a window sized from them would keep
+   * it from ever filling. Once the samples stop growing the guess no longer counts, so a slower link than guessed
+   * is found within a few round trips.
+   */
+  private void updateBandwidth() {
+    double max = startup ? prior : 0;
+    for (double b : roundMax) {
+      max = Math.max(max, b);
     }
-    bw[bwNext] = bytesPerSecond;
-    bwNext = (bwNext + 1) % BW_SAMPLES;
-    bwCount = Math.min(bwCount + 1, BW_SAMPLES);
-    double max = 0;
-    for (int i = 0; i < bwCount; i++) {
-      max = Math.max(max, bw[i]);
+    if (max > 0) {
+      bandwidth = max;
     }
-    bandwidth = max;
   }
 }

@@ -49,6 +49,7 @@ public final class Scheduler {
   private final List<ChunkKey> units;
   private final int[][] unitOf; // per image, per chunk: unit id, or -1 for zero chunks
   private final int[] unitBytes;
+  private final long meanUnitBytes;
   private final byte[] state;
   private final long[] sentAt;
   private final BitSet promoted = new BitSet();
@@ -110,6 +111,11 @@ public final class Scheduler {
       unitOf[k.image()][(int) k.index()] = u;
       unitBytes[u] = manifest.storedLength(k);
     }
+    long storedTotal = 0;
+    for (int b : unitBytes) {
+      storedTotal += b;
+    }
+    this.meanUnitBytes = units.isEmpty() ? 0 : storedTotal / units.size();
     for (int i = 0; i < images; i++) {
       for (int c = 0; c < unitOf[i].length; c++) {
         ChunkKey k = ChunkKey.of(i, c);
@@ -130,7 +136,7 @@ public final class Scheduler {
     if (missingUnits == 0) {
       completeAt = nowNanos;
     }
-    this.link = new LinkEstimator(config.initialLink());
+    this.link = new LinkEstimator(config.initialLink(), units.size());
     this.notifiedLink = link.estimate();
     this.policy = Policies.createGuarded(Objects.requireNonNull(provider, "provider"), new Context());
     afterEvent();
@@ -197,7 +203,7 @@ public final class Scheduler {
         inflightPrefetchBytes -= unitBytes[u];
         viaPrefetch.set(u);
       }
-      link.delivered(unitBytes[u], nowNanos, nowNanos - sentAt[u]);
+      link.delivered(u, unitBytes[u], nowNanos, nowNanos - sentAt[u]);
     }
     retry.remove(u);
     state[u] = PRESENT;
@@ -213,9 +219,6 @@ public final class Scheduler {
     if (missingUnits == 0) {
       completeAt = nowNanos;
     }
-    if (outstanding == 0) {
-      link.idle();
-    }
     policy.onArrival(owner);
     afterEvent();
   }
@@ -229,9 +232,6 @@ public final class Scheduler {
     }
     failures++;
     outstanding--;
-    if (outstanding == 0) {
-      link.idle();
-    }
     promoted.clear(u);
     if (state[u] == DEMANDING) {
       send(u, Priority.DEMAND);
@@ -311,11 +311,16 @@ public final class Scheduler {
     return inflightPrefetchBytes;
   }
 
-  /** Current bound on in-flight prefetch bytes. */
+  /**
+   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain, plus one chunk (the
+   * one being sent while the last request's answer is on its way: without it, one BDP in flight leaves the link
+   * idle for a chunk's transmission time every round trip).
+   */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
     double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * link.gain(config.windowFactor());
-    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp));
+    long window = (long) bdp + meanUnitBytes;
+    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), window));
   }
 
   public long missingBytes() {
@@ -364,9 +369,7 @@ public final class Scheduler {
   }
 
   private void send(int u, Priority priority) {
-    if (outstanding == 0) {
-      link.busy(now);
-    }
+    link.sent(u, now, outstanding == 0);
     if (state[u] != DEMANDING || !promoted.get(u)) {
       outstanding++;
     }
@@ -406,6 +409,7 @@ public final class Scheduler {
       } else {
         ChunkKey k = policy.next();
         if (k == null) {
+          link.appLimited(inflightPrefetchBytes);
           return;
         }
         if (!manifest.contains(k)) {
