@@ -9,6 +9,8 @@ import dev.vad.Profile;
 import dev.vad.pack.PackReader;
 import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkStore;
+import dev.vad.testkit.link.LinkShape;
+import dev.vad.testkit.link.WanRelay;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
@@ -318,7 +320,7 @@ class TcpLoopbackTest {
 
   /**
    * A server slow to answer its first HELLO (a cold JVM) must not set the RTT: the scheduler keeps the minimum, so
-   * an inflated first sample would size every window after it. The TCP handshake, answered by the kernel, is used.
+   * an inflated first sample would size every window after it. The PING sent when the session is ready is used.
    */
   @Test
   void aSlowFirstAnswerDoesNotInflateTheFirstRttSample() throws Exception {
@@ -334,6 +336,29 @@ class TcpLoopbackTest {
       assertThat(c.rtts.get(0)).as("first RTT sample, ns").isLessThan(100_000_000L);
       src.request(small.manifest().storedKeys().get(0), Priority.DEMAND);
       Collector.await("a chunk", WAIT, () -> c.chunks.size() == 1);
+    }
+  }
+
+  /**
+   * Behind a relay (here the testkit's WAN emulator, which is what {@code vad wan} runs) the TCP connect measures
+   * only the hop to the relay: every RTT sample must cover the whole path, or the window would be sized for a
+   * loopback.
+   */
+  @Test
+  void behindARelayTheRttIsTheWholePathNotTheHopToTheRelay() throws Exception {
+    TcpChunkServer s = server(small);
+    LinkShape shape = LinkShape.builder().bitsPerSecond(20_000_000).rtt(Duration.ofMillis(40)).build();
+    try (WanRelay relay = WanRelay.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        s.boundAddress(), shape)) {
+      Collector c = new Collector();
+      URI viaRelay = URI.create("vad+tcp://127.0.0.1:" + relay.boundAddress().getPort() + "/"
+          + small.manifest().id().hex());
+      ChunkSource src = client(viaRelay, TransportOptions.DEFAULTS, c);
+      Collector.await("the first RTT sample", WAIT, () -> !c.rtts.isEmpty());
+      assertThat(c.rtts.get(0)).as("first RTT sample, ns").isBetween(39_000_000L, 200_000_000L);
+      src.request(small.manifest().storedKeys().get(0), Priority.DEMAND);
+      Collector.await("a chunk", WAIT, () -> c.chunks.size() == 1);
+      assertThat(c.rtts).as("every RTT sample, ns").allMatch(r -> r >= 39_000_000L);
     }
   }
 

@@ -3,20 +3,25 @@ package dev.vad.transport.tcp.internal;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.pack.CorruptPackException;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 /**
  * The client's protocol state for one connection: sends HELLO, assembles MANIFEST and PROFILE parts when it asked
  * for them, then passes CHUNK, ERROR and PONG frames to the {@link TcpChunkSource}. Anything unexpected from the server
  * is a protocol failure: the connection is closed and the source reconnects.
+ *
+ * <p>The connection's first RTT sample is a PING sent the moment the session is ready, before any REQUEST: nothing
+ * is in flight either way then, and the server has just answered HELLO. Neither handshake measures the path as
+ * well: HELLO → HELLO_OK includes a cold server JVM's first-request work (measured 217-245 ms on a 40 ms path), and
+ * the TCP connect is answered by the nearest TCP endpoint, which behind a relay or proxy (such as {@code vad wan})
+ * is not the server (measured 1.6-2.6 ms on a 40 ms path). Later PINGs queue behind bulk data, and the scheduler
+ * keeps the minimum, so this first sample is the one that sets the RTT.
  */
-final class ClientSession extends ChannelDuplexHandler {
+final class ClientSession extends ChannelInboundHandlerAdapter {
   /** A manifest larger than this is refused (a 20 GiB image at 64 KiB chunks needs about 15 MiB). */
   static final int MAX_SECTION = 1 << 30;
 
@@ -39,24 +44,10 @@ final class ClientSession extends ChannelDuplexHandler {
     this.where = where;
   }
 
-  private long connectNanos;
-  private long helloSentNanos;
-
-  /** The address is resolved by now: what follows is the TCP handshake alone. */
-  @Override
-  public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local, ChannelPromise promise) {
-    connectNanos = System.nanoTime();
-    ctx.connect(remote, local, promise);
-  }
+  private long readyPingNanos;
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    helloSentNanos = System.nanoTime();
-    if (connectNanos > 0) {
-      // SYN → SYN-ACK is answered by the server's kernel: unlike HELLO → HELLO_OK it cannot include a cold server
-      // JVM's first-request work (measured: 217-245 ms instead of 40 ms), which would inflate the window for good.
-      source.onHandshakeRtt(helloSentNanos - connectNanos);
-    }
     ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
         applianceId));
     ctx.fireChannelActive();
@@ -95,13 +86,10 @@ final class ClientSession extends ChannelDuplexHandler {
           throw new IOException(where + ": server speaks vad+tcp version " + ok.version() + ", expected "
               + Frame.VERSION);
         }
-        // a round trip on an idle connection: no bulk data queued ahead of it
-        source.onHandshakeRtt(System.nanoTime() - helloSentNanos);
         if (wantSections) {
           state = State.MANIFEST;
         } else {
-          state = State.READY;
-          source.onReady(ctx.channel(), null, null);
+          ready(ctx, null, null);
         }
       }
       case MANIFEST -> {
@@ -123,8 +111,7 @@ final class ClientSession extends ChannelDuplexHandler {
           throw unexpected(msg);
         }
         if (p.total() == 0) {
-          state = State.READY;
-          source.onReady(ctx.channel(), manifest, null);
+          ready(ctx, manifest, null);
           return;
         }
         if (profileBytes == null) {
@@ -133,13 +120,15 @@ final class ClientSession extends ChannelDuplexHandler {
         if (profileBytes.add(p.total(), p.offset(), p.bytes())) {
           Profile profile = Profile.decode(ByteBuffer.wrap(profileBytes.bytes()), where + " profile", 0, manifest);
           profileBytes = null;
-          state = State.READY;
-          source.onReady(ctx.channel(), manifest, profile);
+          ready(ctx, manifest, profile);
         }
       }
       case READY -> {
         if (msg instanceof Frame.Chunk c) {
           source.onChunk(c);
+        } else if (msg instanceof Frame.Pong p && readyPingNanos != 0 && p.payload() == readyPingNanos) {
+          readyPingNanos = 0;
+          source.onHandshakeRtt(System.nanoTime() - p.payload());
         } else if (msg instanceof Frame.Pong p) {
           source.onPong(p);
         } else {
@@ -148,6 +137,14 @@ final class ClientSession extends ChannelDuplexHandler {
       }
       default -> throw new AssertionError(state);
     }
+  }
+
+  /** The PING goes out before {@code onReady}, so before any REQUEST of this connection. */
+  private void ready(ChannelHandlerContext ctx, Manifest m, Profile p) {
+    state = State.READY;
+    readyPingNanos = System.nanoTime();
+    ctx.writeAndFlush(new Frame.Ping(readyPingNanos), ctx.voidPromise());
+    source.onReady(ctx.channel(), m, p);
   }
 
   private IOException unexpected(Object msg) {

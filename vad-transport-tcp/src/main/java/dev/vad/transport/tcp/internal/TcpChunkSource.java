@@ -523,9 +523,10 @@ public final class TcpChunkSource implements ChunkSource {
   }
 
   /**
-   * The smaller of connect (SYN → SYN-ACK) and HELLO → HELLO_OK, measured before any chunk is requested: the only
-   * RTT samples guaranteed not to wait behind queued bulk data (later PINGs queue behind whatever is in flight).
-   * Given to the listener first, so the scheduler's minimum-RTT estimate starts from the truth.
+   * The round trip of the PING each session sends when it becomes ready, before any REQUEST (see
+   * {@link ClientSession}): the only sample guaranteed not to wait behind queued bulk data (later PINGs queue behind
+   * whatever is in flight). Kept for a listener that starts after it arrived, so the scheduler's minimum-RTT
+   * estimate starts from the truth.
    */
   private volatile long handshakeRttNanos;
 
