@@ -10,10 +10,11 @@ import dev.vad.transport.quic.internal.QuicIo;
 import dev.vad.transport.quic.internal.ServerFaults;
 import dev.vad.transport.quic.internal.ServerStream;
 import dev.vad.transport.tcp.internal.ErrorCodes;
-import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.ServedAppliance;
+import dev.vad.transport.tcp.internal.ServerCore;
+import dev.vad.transport.tcp.internal.ServerSettings;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -22,7 +23,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
@@ -37,8 +37,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -50,12 +48,10 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,13 +80,8 @@ public final class QuicChunkServer implements Closeable {
   /** TLS application protocol (ALPN) of vad+quic version 1. */
   public static final String ALPN = "vad/1";
 
-  private enum State { NEW, STARTED, CLOSED }
-
   private final Builder config;
-  private final List<PackReader> owned = new ArrayList<>();
-  private State state = State.NEW;
-  private Map<ApplianceId, ServedAppliance> appliances;
-  private Map<ApplianceId, PackReader> packs;
+  private final ServerCore core;
   private EventLoopGroup group;
   private Channel channel;
   private ChannelGroup connections;
@@ -98,6 +89,7 @@ public final class QuicChunkServer implements Closeable {
 
   private QuicChunkServer(Builder config) {
     this.config = config;
+    this.core = new ServerCore(QuicTransportProvider.SCHEME, config.common);
   }
 
   public static Builder builder() {
@@ -111,71 +103,66 @@ public final class QuicChunkServer implements Closeable {
    *     address cannot be bound
    */
   public synchronized QuicChunkServer start() throws IOException {
-    if (state != State.NEW) {
-      throw new IllegalStateException("server already " + (state == State.STARTED ? "started" : "closed"));
-    }
+    core.checkNew(); // "already started/closed" comes before a missing native library
     NativeQuic.ensureAvailable("QuicChunkServer");
-    state = State.STARTED;
-    try {
-      QuicSslContext ssl = sslContext();
-      appliances = serve(openStores());
-      QuicIo io = QuicIo.select();
-      group = io.newGroup(config.threads, "vad-quic-server");
-      connections = new DefaultChannelGroup("vad-quic-connections",
-          GlobalEventExecutor.INSTANCE);
-      int maxFrame = config.maxFrame;
-      var codec = new QuicServerCodecBuilder().sslContext(ssl)
-          .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
-          .initialMaxData(config.windows.connection())
-          .initialMaxStreamDataBidirectionalRemote(config.windows.stream())
-          .initialMaxStreamDataBidirectionalLocal(config.windows.stream())
-          .initialMaxStreamsBidirectional(config.maxStreams)
-          .initialMaxStreamsUnidirectional(0)
-          .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
-          // the size actually used is the smaller of this and what the client accepts (its max_udp_payload_size)
-          .maxSendUdpPayloadSize(config.maxDatagram)
-          .maxRecvUdpPayloadSize(config.maxDatagram)
-          .congestionControlAlgorithm(config.congestionControl)
-          .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments(config.maxDatagram))
-          .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-              new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
-          .handler(new ChannelInboundHandlerAdapter() {
-            @Override
-            public boolean isSharable() {
-              return true;
-            }
-
-            @Override
-            public void channelActive(ChannelHandlerContext ctx) {
-              connections.add(ctx.channel()); // removed by the group when it closes
-              ctx.fireChannelActive();
-            }
-          })
-          .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
-            @Override
-            protected void initChannel(QuicStreamChannel ch) {
-              ch.pipeline()
-                  .addLast("frame-decoder", new FrameDecoder(maxFrame))
-                  .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                  .addLast("stream", new ServerStream(appliances, packs, maxFrame, config.faults));
-            }
-          })
-          .build();
-      var bind = io.bootstrap(group, codec, config.maxDatagram).bind(config.listen).awaitUninterruptibly();
-      if (!bind.isSuccess()) {
-        throw new IOException("cannot listen on udp " + config.listen + ": " + bind.cause(), bind.cause());
-      }
-      channel = bind.channel();
-    } catch (IOException | RuntimeException e) {
-      try {
-        shutdown();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-    log.info("serving {} appliance(s) on udp {} (vad+quic)", appliances.size(), boundAddress());
+    core.start(this::bind, this::shutdown);
+    log.info("serving {} appliance(s) on udp {} (vad+quic)", core.appliances().size(), boundAddress());
     return this;
+  }
+
+  /** The transport's part of {@link #start}: TLS, the event loops and the UDP socket. */
+  private void bind() throws IOException {
+    QuicSslContext ssl = sslContext();
+    // QUIC streams take buffers, not file regions: chunks are read into memory when they are written
+    Map<ApplianceId, ServedAppliance> appliances = core.serve(false);
+    Map<ApplianceId, PackReader> packs = packFiles(appliances);
+    QuicIo io = QuicIo.select();
+    group = io.newGroup(config.common.threads(), "vad-quic-server");
+    connections = new DefaultChannelGroup("vad-quic-connections",
+        GlobalEventExecutor.INSTANCE);
+    int maxFrame = config.common.maxFrame();
+    var codec = new QuicServerCodecBuilder().sslContext(ssl)
+        .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
+        .initialMaxData(config.windows.connection())
+        .initialMaxStreamDataBidirectionalRemote(config.windows.stream())
+        .initialMaxStreamDataBidirectionalLocal(config.windows.stream())
+        .initialMaxStreamsBidirectional(config.maxStreams)
+        .initialMaxStreamsUnidirectional(0)
+        .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+        // the size actually used is the smaller of this and what the client accepts (its max_udp_payload_size)
+        .maxSendUdpPayloadSize(config.maxDatagram)
+        .maxRecvUdpPayloadSize(config.maxDatagram)
+        .congestionControlAlgorithm(config.congestionControl)
+        .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, io.segments(config.maxDatagram))
+        .streamOption(ChannelOption.WRITE_BUFFER_WATER_MARK, config.common.waterMark())
+        .handler(new ChannelInboundHandlerAdapter() {
+          @Override
+          public boolean isSharable() {
+            return true;
+          }
+
+          @Override
+          public void channelActive(ChannelHandlerContext ctx) {
+            connections.add(ctx.channel()); // removed by the group when it closes
+            ctx.fireChannelActive();
+          }
+        })
+        .streamHandler(new ChannelInitializer<QuicStreamChannel>() {
+          @Override
+          protected void initChannel(QuicStreamChannel ch) {
+            ch.pipeline()
+                .addLast("frame-decoder", new FrameDecoder(maxFrame))
+                .addLast("frame-encoder", FrameEncoder.INSTANCE)
+                .addLast("stream", new ServerStream(appliances, packs, maxFrame, config.faults));
+          }
+        })
+        .build();
+    InetSocketAddress listen = config.common.listenAddress();
+    var bind = io.bootstrap(group, codec, config.maxDatagram).bind(listen).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      throw new IOException("cannot listen on udp " + listen + ": " + bind.cause(), bind.cause());
+    }
+    channel = bind.channel();
   }
 
   private QuicSslContext sslContext() throws IOException {
@@ -228,35 +215,15 @@ public final class QuicChunkServer implements Closeable {
     }
   }
 
-  private List<ChunkStore> openStores() throws IOException {
-    List<ChunkStore> stores = new ArrayList<>(config.stores);
-    for (Path p : config.packs) {
-      PackReader r = PackReader.open(p);
-      owned.add(r);
-      stores.add(r);
-    }
-    return stores;
-  }
-
-  private Map<ApplianceId, ServedAppliance> serve(List<ChunkStore> stores) {
-    Map<ApplianceId, ServedAppliance> map = new LinkedHashMap<>();
+  /** The served appliances that are packs (their own or the caller's), which ServerStream reads directly. */
+  private static Map<ApplianceId, PackReader> packFiles(Map<ApplianceId, ServedAppliance> appliances) {
     Map<ApplianceId, PackReader> files = new LinkedHashMap<>();
-    for (ChunkStore s : stores) {
-      if (s instanceof PackReader p) {
-        files.put(p.manifest().id(), p);
-      }
-      // QUIC streams take buffers, not file regions: chunks are read into memory when they are written
-      ServedAppliance app = new ServedAppliance(s, false);
-      if (map.putIfAbsent(app.id(), app) != null) {
-        throw new IllegalArgumentException("appliance " + app.id() + " added twice");
-      }
-      if ((long) Frame.CHUNK_HEADER + app.maxStoredLength() > config.maxFrame) {
-        throw new IllegalArgumentException("appliance " + app.id().shortHex() + " has a " + app.maxStoredLength()
-            + "-byte stored chunk, which does not fit maxFrameBytes " + config.maxFrame);
+    for (ServedAppliance app : appliances.values()) {
+      if (app.store() instanceof PackReader p) {
+        files.put(app.id(), p);
       }
     }
-    packs = Map.copyOf(files);
-    return Map.copyOf(map);
+    return Map.copyOf(files);
   }
 
   /** The UDP address actually bound (useful with port 0). */
@@ -296,45 +263,19 @@ public final class QuicChunkServer implements Closeable {
 
   /** {@code vad+quic://host:port/<id>} for every served appliance, in the order they were added. */
   public List<URI> uris() {
-    InetSocketAddress a = boundAddress();
-    String host = hostForUri(a);
-    List<URI> out = new ArrayList<>();
-    for (ApplianceId id : appliances.keySet()) {
-      out.add(URI.create(QuicTransportProvider.SCHEME + "://" + host + ":" + a.getPort() + "/" + id.hex()));
-    }
-    return out;
-  }
-
-  private static String hostForUri(InetSocketAddress a) {
-    InetAddress addr = a.getAddress();
-    if (addr.isAnyLocalAddress()) {
-      try {
-        return InetAddress.getLocalHost().getHostName();
-      } catch (java.net.UnknownHostException e) {
-        return "localhost";
-      }
-    }
-    String h = addr.getHostAddress();
-    return addr instanceof Inet6Address ? "[" + h.replaceFirst("%.*$", "") + "]" : h;
+    return core.uris(boundAddress());
   }
 
   /** Closes the UDP socket and every connection (clients see the connection end), then the owned packs. Idempotent. */
   @Override
   public synchronized void close() throws IOException {
-    if (state == State.CLOSED) {
-      return;
-    }
-    boolean started = state == State.STARTED;
-    state = State.CLOSED;
-    if (started) {
-      shutdown();
+    if (core.close(this::shutdown)) {
       log.info("vad+quic server stopped");
-    } else {
-      closeOwned();
     }
   }
 
-  private void shutdown() throws IOException {
+  /** The transport's part of {@link #close} (and of a failed start); {@link ServerCore} closes the packs. */
+  private void shutdown() {
     long timeoutMs = config.shutdownTimeoutMillis;
     if (connections != null && !connections.isEmpty()) {
       // CONNECTION_CLOSE with SHUTTING_DOWN before the socket goes, so clients reconnect now instead of after their
@@ -354,77 +295,50 @@ public final class QuicChunkServer implements Closeable {
     if (group != null) {
       group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMs * 2);
     }
-    closeOwned();
-  }
-
-  private void closeOwned() throws IOException {
-    IOException failure = null;
-    for (PackReader r : owned) {
-      try {
-        r.close();
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = new IOException("closing packs failed");
-        }
-        failure.addSuppressed(e);
-      }
-    }
-    owned.clear();
-    if (failure != null) {
-      throw failure;
-    }
   }
 
   @Override
   public String toString() {
-    return "QuicChunkServer[" + (channel == null ? config.listen : channel.localAddress()) + "]";
+    return "QuicChunkServer[" + (channel == null ? config.common.listenAddress() : channel.localAddress()) + "]";
   }
 
   /** Configuration; scalar settings may be set once each. Stores and packs add up. Not thread-safe. */
   public static final class Builder {
-    private final List<ChunkStore> stores = new ArrayList<>();
-    private final List<Path> packs = new ArrayList<>();
-    private final Set<String> set = new HashSet<>();
-    private InetSocketAddress listen = new InetSocketAddress(DEFAULT_PORT);
+    private final ServerSettings common;
     private Path certFile;
     private Path keyFile;
     private boolean selfSigned;
-    private int threads = 1;
-    private int maxFrame = 8 << 20;
     private FlowWindows windows = FlowWindows.fromBandwidthDelay(1_000_000_000L, 50);
     private long maxStreams = 4096;
-    private int lowWaterMark = 256 << 10;
-    private int highWaterMark = 1 << 20;
     private long idleTimeoutMillis = 30_000;
     private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
     private ServerFaults faults = ServerFaults.NONE;
     private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.BBR;
     private long shutdownTimeoutMillis = 2_000;
 
-    private Builder() {}
+    private Builder() {
+      this(new ServerSettings(DEFAULT_PORT, 1));
+    }
 
-    private void once(String name) {
-      if (!set.add(name)) {
-        throw new IllegalStateException(name + " was already set");
-      }
+    private Builder(ServerSettings common) {
+      this.common = common;
     }
 
     /** Serves {@code store}; the caller keeps ownership and closes it after the server. */
     public Builder store(ChunkStore store) {
-      stores.add(Objects.requireNonNull(store, "store"));
+      common.store(store);
       return this;
     }
 
     /** Serves the pack at {@code path}, opened by {@link #start} and closed by {@link #close}. */
     public Builder pack(Path path) {
-      packs.add(Objects.requireNonNull(path, "path"));
+      common.pack(path);
       return this;
     }
 
     /** Default: all interfaces, UDP port {@value #DEFAULT_PORT}. Port 0 picks a free port. */
     public Builder listen(InetSocketAddress address) {
-      once("listen");
-      this.listen = Objects.requireNonNull(address, "address");
+      common.listen(address);
       return this;
     }
 
@@ -434,7 +348,7 @@ public final class QuicChunkServer implements Closeable {
 
     /** The server's certificate chain and its private key, both PEM (PKCS#8 key). */
     public Builder certificate(Path certChainPem, Path privateKeyPem) {
-      once("certificate");
+      common.once("certificate");
       this.certFile = Objects.requireNonNull(certChainPem, "certChainPem");
       this.keyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
       return this;
@@ -445,48 +359,40 @@ public final class QuicChunkServer implements Closeable {
      * class path). Clients trust it with {@link QuicChunkServer#certificateSha256()} or {@link #certificatePem()}.
      */
     public Builder selfSigned() {
-      once("certificate");
+      common.once("certificate");
       this.selfSigned = true;
       return this;
     }
 
     /** Event-loop threads (default 1: connections are spread over them). */
     public Builder eventLoopThreads(int n) {
-      once("eventLoopThreads");
-      if (n < 1) {
-        throw new IllegalArgumentException("eventLoopThreads must be >= 1: " + n);
-      }
-      this.threads = n;
+      common.eventLoopThreads(n);
       return this;
     }
 
     /** Largest frame accepted and sent; must hold the largest stored chunk plus 13 bytes (default 8 MiB). */
     public Builder maxFrameBytes(int bytes) {
-      once("maxFrameBytes");
-      if (bytes < Frame.MIN_MAX_FRAME) {
-        throw new IllegalArgumentException("maxFrameBytes must be >= " + Frame.MIN_MAX_FRAME + ": " + bytes);
-      }
-      this.maxFrame = bytes;
+      common.maxFrameBytes(bytes);
       return this;
     }
 
     /** Receive windows from a path's bandwidth and RTT (default 1 Gbit/s × 50 ms); see {@link #flowWindows}. */
     public Builder bandwidthDelay(long bitsPerSecond, long rttMillis) {
-      once("windows");
+      common.once("windows");
       this.windows = FlowWindows.fromBandwidthDelay(bitsPerSecond, rttMillis);
       return this;
     }
 
     /** Initial QUIC receive windows: per connection and per stream, in bytes. */
     public Builder flowWindows(long connectionBytes, long streamBytes) {
-      once("windows");
+      common.once("windows");
       this.windows = new FlowWindows(connectionBytes, streamBytes);
       return this;
     }
 
     /** Concurrent streams a client may open (default 4096: one per outstanding demand request). */
     public Builder maxStreams(long n) {
-      once("maxStreams");
+      common.once("maxStreams");
       if (n < 2) {
         throw new IllegalArgumentException("maxStreams must be >= 2: " + n);
       }
@@ -499,12 +405,7 @@ public final class QuicChunkServer implements Closeable {
      * fewer than {@code high} bytes wait in the stream. Default 256 KiB / 1 MiB.
      */
     public Builder writeBufferWaterMark(int low, int high) {
-      once("writeBufferWaterMark");
-      if (low < 1 || high < low) {
-        throw new IllegalArgumentException("need 1 <= low <= high: " + low + ", " + high);
-      }
-      this.lowWaterMark = low;
-      this.highWaterMark = high;
+      common.writeBufferWaterMark(low, high);
       return this;
     }
 
@@ -514,7 +415,7 @@ public final class QuicChunkServer implements Closeable {
      * server, 1350 bytes otherwise), so the default is safe on any network.
      */
     public Builder maxUdpPayload(int bytes) {
-      once("maxUdpPayload");
+      common.once("maxUdpPayload");
       if (bytes < QuicIo.MIN_DATAGRAM || bytes > QuicIo.MAX_DATAGRAM) {
         throw new IllegalArgumentException("maxUdpPayload must be in [" + QuicIo.MIN_DATAGRAM + ", "
             + QuicIo.MAX_DATAGRAM + "]: " + bytes);
@@ -530,7 +431,7 @@ public final class QuicChunkServer implements Closeable {
      * waits behind every queued prefetch byte. BBR also does not take random loss for congestion.
      */
     public Builder congestionControl(String name) {
-      once("congestionControl");
+      common.once("congestionControl");
       this.congestionControl = QuicIo.congestionControl(Objects.requireNonNull(name, "name"));
       return this;
     }
@@ -543,7 +444,7 @@ public final class QuicChunkServer implements Closeable {
 
     /** A connection silent for this long is closed (default 30 s). */
     public Builder idleTimeoutMillis(long millis) {
-      once("idleTimeoutMillis");
+      common.once("idleTimeoutMillis");
       if (millis < 1) {
         throw new IllegalArgumentException("idleTimeoutMillis must be positive: " + millis);
       }
@@ -552,25 +453,16 @@ public final class QuicChunkServer implements Closeable {
     }
 
     public QuicChunkServer build() {
-      if (stores.isEmpty() && packs.isEmpty()) {
-        throw new IllegalStateException("nothing to serve: add a store(...) or pack(...)");
-      }
+      ServerSettings settings = common.forBuild();
       if (certFile == null && !selfSigned) {
         throw new IllegalStateException("QUIC needs TLS: give certificate(certPem, keyPem) or selfSigned()");
       }
-      Builder c = new Builder();
-      c.stores.addAll(stores);
-      c.packs.addAll(packs);
-      c.listen = listen;
+      Builder c = new Builder(settings);
       c.certFile = certFile;
       c.keyFile = keyFile;
       c.selfSigned = selfSigned;
-      c.threads = threads;
-      c.maxFrame = maxFrame;
       c.windows = windows;
       c.maxStreams = maxStreams;
-      c.lowWaterMark = lowWaterMark;
-      c.highWaterMark = highWaterMark;
       c.idleTimeoutMillis = idleTimeoutMillis;
       c.shutdownTimeoutMillis = shutdownTimeoutMillis;
       c.maxDatagram = maxDatagram;

@@ -1,7 +1,6 @@
 package dev.vad.transport.tcp;
 
 import dev.vad.ApplianceId;
-import dev.vad.pack.PackReader;
 import dev.vad.store.ChunkStore;
 import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
@@ -10,8 +9,10 @@ import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.NettyIo;
 import dev.vad.transport.tcp.internal.RegionSizeEstimator;
 import dev.vad.transport.tcp.internal.ServedAppliance;
+import dev.vad.transport.tcp.internal.ServerCore;
 import dev.vad.transport.tcp.internal.ServerLimits;
 import dev.vad.transport.tcp.internal.ServerSession;
+import dev.vad.transport.tcp.internal.ServerSettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -19,7 +20,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -27,20 +27,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -71,20 +64,17 @@ public final class TcpChunkServer implements Closeable {
   /** Default frame limit: room for a 4 MiB chunk stored raw, the largest chunk size, with ample margin. */
   public static final int DEFAULT_MAX_FRAME = 8 << 20;
 
-  private enum State { NEW, STARTED, CLOSED }
-
   private final Builder config;
+  private final ServerCore core;
   private final AtomicInteger connections = new AtomicInteger();
   private final ChannelGroup children = new DefaultChannelGroup("vad-tcp-children", GlobalEventExecutor.INSTANCE);
-  private State state = State.NEW;
-  private final List<PackReader> owned = new ArrayList<>();
-  private Map<ApplianceId, ServedAppliance> appliances;
   private EventLoopGroup group;
   private Channel serverChannel;
   private String ioName;
 
   private TcpChunkServer(Builder config) {
     this.config = config;
+    this.core = new ServerCore(TcpTransportProvider.SCHEME, config.common);
   }
 
   public static Builder builder() {
@@ -93,88 +83,56 @@ public final class TcpChunkServer implements Closeable {
 
   /** Opens the packs and binds the listen address. */
   public synchronized TcpChunkServer start() throws IOException {
-    if (state != State.NEW) {
-      throw new IllegalStateException("server already " + (state == State.STARTED ? "started" : "closed"));
-    }
-    state = State.STARTED;
-    try {
-      appliances = serve(openStores());
-      NettyIo io = NettyIo.select(config.io);
-      ioName = io.name();
-      group = new MultiThreadIoEventLoopGroup(config.threads, new DefaultThreadFactory("vad-tcp-server", true),
-          io.handlerFactory());
-      ServerLimits limits = new ServerLimits(config.maxFrame, config.maxQueuedChunks, config.maxQueuedErrors,
-          config.maxConnections);
-      ServerBootstrap b = new ServerBootstrap().group(group).channel(io.serverChannel())
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .option(ChannelOption.SO_BACKLOG, 256)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.SO_KEEPALIVE, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-              new WriteBufferWaterMark(config.lowWaterMark, config.highWaterMark))
-          .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, RegionSizeEstimator.INSTANCE)
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              children.add(ch);
-              ch.pipeline()
-                  .addLast("frame-decoder", new FrameDecoder(config.maxFrame))
-                  .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                  .addLast("session", new ServerSession(appliances, limits, connections));
-            }
-          });
-      if (config.sendBufferBytes > 0) {
-        b.childOption(ChannelOption.SO_SNDBUF, config.sendBufferBytes);
-      }
-      if (config.notSentLowWatermark > 0) {
-        if (io.name().equals("epoll")) {
-          b.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) config.notSentLowWatermark);
-        } else {
-          log.debug("TCP_NOTSENT_LOWAT needs the epoll transport; with {} the kernel send buffer is not capped",
-              io.name());
-        }
-      }
-      var bind = b.bind(config.listen).awaitUninterruptibly();
-      if (!bind.isSuccess()) {
-        throw new IOException("cannot listen on " + config.listen + ": " + bind.cause(), bind.cause());
-      }
-      serverChannel = bind.channel();
-    } catch (IOException | RuntimeException e) {
-      try {
-        shutdown();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-    log.info("serving {} appliance(s) on {} ({}, {} event loop threads)", appliances.size(), boundAddress(), ioName,
-        config.threads);
+    core.start(this::bind, this::shutdown);
+    log.info("serving {} appliance(s) on {} ({}, {} event loop threads)", core.appliances().size(), boundAddress(),
+        ioName, config.common.threads());
     return this;
   }
 
-  private List<ChunkStore> openStores() throws IOException {
-    List<ChunkStore> stores = new ArrayList<>(config.stores);
-    for (Path p : config.packs) {
-      PackReader r = PackReader.open(p);
-      owned.add(r);
-      stores.add(r);
+  /** The transport's part of {@link #start}: the event loops and the listening socket. */
+  private void bind() throws IOException {
+    Map<ApplianceId, ServedAppliance> appliances = core.serve(config.zeroCopy);
+    NettyIo io = NettyIo.select(config.io);
+    ioName = io.name();
+    group = new MultiThreadIoEventLoopGroup(config.common.threads(),
+        new DefaultThreadFactory("vad-tcp-server", true), io.handlerFactory());
+    int maxFrame = config.common.maxFrame();
+    ServerLimits limits = new ServerLimits(maxFrame, config.maxQueuedChunks, config.maxQueuedErrors,
+        config.maxConnections);
+    ServerBootstrap b = new ServerBootstrap().group(group).channel(io.serverChannel())
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .option(ChannelOption.SO_BACKLOG, 256)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.SO_KEEPALIVE, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, config.common.waterMark())
+        .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, RegionSizeEstimator.INSTANCE)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            children.add(ch);
+            ch.pipeline()
+                .addLast("frame-decoder", new FrameDecoder(maxFrame))
+                .addLast("frame-encoder", FrameEncoder.INSTANCE)
+                .addLast("session", new ServerSession(appliances, limits, connections));
+          }
+        });
+    if (config.sendBufferBytes > 0) {
+      b.childOption(ChannelOption.SO_SNDBUF, config.sendBufferBytes);
     }
-    return stores;
-  }
-
-  private Map<ApplianceId, ServedAppliance> serve(List<ChunkStore> stores) {
-    Map<ApplianceId, ServedAppliance> map = new LinkedHashMap<>();
-    for (ChunkStore s : stores) {
-      ServedAppliance app = new ServedAppliance(s, config.zeroCopy);
-      if (map.putIfAbsent(app.id(), app) != null) {
-        throw new IllegalArgumentException("appliance " + app.id() + " added twice");
-      }
-      if ((long) Frame.CHUNK_HEADER + app.maxStoredLength() > config.maxFrame) {
-        throw new IllegalArgumentException("appliance " + app.id().shortHex() + " has a " + app.maxStoredLength()
-            + "-byte stored chunk, which does not fit maxFrameBytes " + config.maxFrame);
+    if (config.notSentLowWatermark > 0) {
+      if (io.name().equals("epoll")) {
+        b.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) config.notSentLowWatermark);
+      } else {
+        log.debug("TCP_NOTSENT_LOWAT needs the epoll transport; with {} the kernel send buffer is not capped",
+            io.name());
       }
     }
-    return Map.copyOf(map);
+    InetSocketAddress listen = config.common.listenAddress();
+    var bind = b.bind(listen).awaitUninterruptibly();
+    if (!bind.isSuccess()) {
+      throw new IOException("cannot listen on " + listen + ": " + bind.cause(), bind.cause());
+    }
+    serverChannel = bind.channel();
   }
 
   /** The address actually bound (useful with port 0). */
@@ -187,13 +145,7 @@ public final class TcpChunkServer implements Closeable {
 
   /** {@code vad+tcp://host:port/<id>} for every served appliance, in the order they were added. */
   public List<URI> uris() {
-    InetSocketAddress a = boundAddress();
-    String host = hostForUri(a);
-    List<URI> out = new ArrayList<>();
-    for (ApplianceId id : appliances.keySet()) {
-      out.add(URI.create(TcpTransportProvider.SCHEME + "://" + host + ":" + a.getPort() + "/" + id.hex()));
-    }
-    return out;
+    return core.uris(boundAddress());
   }
 
   /** The URI of one served appliance. */
@@ -207,19 +159,6 @@ public final class TcpChunkServer implements Closeable {
     return connections.get();
   }
 
-  private static String hostForUri(InetSocketAddress a) {
-    InetAddress addr = a.getAddress();
-    if (addr.isAnyLocalAddress()) {
-      try {
-        return InetAddress.getLocalHost().getHostName();
-      } catch (UnknownHostException e) {
-        return "localhost";
-      }
-    }
-    String h = addr.getHostAddress();
-    return addr instanceof Inet6Address ? "[" + h.replaceFirst("%.*$", "") + "]" : h;
-  }
-
   /**
    * Stops accepting, tells every client SHUTTING_DOWN (a fatal ERROR, after what is already queued in the socket),
    * waits up to the shutdown timeout for them to go, then closes the rest and the packs the server opened.
@@ -227,20 +166,13 @@ public final class TcpChunkServer implements Closeable {
    */
   @Override
   public synchronized void close() throws IOException {
-    if (state == State.CLOSED) {
-      return;
-    }
-    boolean started = state == State.STARTED;
-    state = State.CLOSED;
-    if (started) {
-      shutdown();
+    if (core.close(this::shutdown)) {
       log.info("vad+tcp server stopped");
-    } else {
-      closeOwned();
     }
   }
 
-  private void shutdown() throws IOException {
+  /** The transport's part of {@link #close} (and of a failed start); {@link ServerCore} closes the packs. */
+  private void shutdown() {
     long timeoutMs = config.shutdownTimeout.toMillis();
     if (serverChannel != null) {
       serverChannel.close().awaitUninterruptibly(timeoutMs);
@@ -262,44 +194,19 @@ public final class TcpChunkServer implements Closeable {
     if (group != null) {
       group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMs * 2);
     }
-    closeOwned();
-  }
-
-  private void closeOwned() throws IOException {
-    IOException failure = null;
-    for (PackReader r : owned) {
-      try {
-        r.close();
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = new IOException("closing packs failed");
-        }
-        failure.addSuppressed(e);
-      }
-    }
-    owned.clear();
-    if (failure != null) {
-      throw failure;
-    }
   }
 
   @Override
   public String toString() {
-    return "TcpChunkServer[" + (serverChannel == null ? config.listen : serverChannel.localAddress()) + ", "
-        + (appliances == null ? "not started" : appliances.size() + " appliances") + "]";
+    Map<ApplianceId, ServedAppliance> appliances = core.appliances();
+    return "TcpChunkServer[" + (serverChannel == null ? config.common.listenAddress() : serverChannel.localAddress())
+        + ", " + (appliances == null ? "not started" : appliances.size() + " appliances") + "]";
   }
 
   /** Configuration; scalar settings may be set once each. Stores and packs add up. Not thread-safe. */
   public static final class Builder {
-    private final List<ChunkStore> stores = new ArrayList<>();
-    private final List<Path> packs = new ArrayList<>();
-    private final Set<String> set = new HashSet<>();
-    private InetSocketAddress listen = new InetSocketAddress(DEFAULT_PORT);
-    private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private final ServerSettings common;
     private IoMode io = IoMode.AUTO;
-    private int maxFrame = DEFAULT_MAX_FRAME;
-    private int lowWaterMark = 256 << 10;
-    private int highWaterMark = 1 << 20;
     private int maxConnections = 1024;
     private int maxQueuedChunks = Integer.MAX_VALUE;
     private int maxQueuedErrors = 4096;
@@ -308,30 +215,29 @@ public final class TcpChunkServer implements Closeable {
     private int sendBufferBytes;
     private int notSentLowWatermark = 128 << 10;
 
-    private Builder() {}
+    private Builder() {
+      this(new ServerSettings(DEFAULT_PORT, Math.max(1, Runtime.getRuntime().availableProcessors())));
+    }
 
-    private void once(String name) {
-      if (!set.add(name)) {
-        throw new IllegalStateException(name + " was already set");
-      }
+    private Builder(ServerSettings common) {
+      this.common = common;
     }
 
     /** Serves {@code store}; the caller keeps ownership and closes it after the server. */
     public Builder store(ChunkStore store) {
-      stores.add(Objects.requireNonNull(store, "store"));
+      common.store(store);
       return this;
     }
 
     /** Serves the pack at {@code path}, opened by {@link #start} and closed by {@link #close}. */
     public Builder pack(Path path) {
-      packs.add(Objects.requireNonNull(path, "path"));
+      common.pack(path);
       return this;
     }
 
     /** Default: all interfaces, port {@value #DEFAULT_PORT}. Port 0 picks a free port. */
     public Builder listen(InetSocketAddress address) {
-      once("listen");
-      this.listen = Objects.requireNonNull(address, "address");
+      common.listen(address);
       return this;
     }
 
@@ -341,28 +247,20 @@ public final class TcpChunkServer implements Closeable {
 
     /** Default: the number of processors. */
     public Builder eventLoopThreads(int threads) {
-      once("eventLoopThreads");
-      if (threads < 1) {
-        throw new IllegalArgumentException("eventLoopThreads must be >= 1: " + threads);
-      }
-      this.threads = threads;
+      common.eventLoopThreads(threads);
       return this;
     }
 
     /** Default {@link IoMode#AUTO}: epoll when it loads, else NIO. */
     public Builder io(IoMode mode) {
-      once("io");
+      common.once("io");
       this.io = Objects.requireNonNull(mode, "mode");
       return this;
     }
 
     /** Largest frame accepted from clients and sent to them (must hold the largest stored chunk plus 13 bytes). */
     public Builder maxFrameBytes(int bytes) {
-      once("maxFrameBytes");
-      if (bytes < Frame.MIN_MAX_FRAME) {
-        throw new IllegalArgumentException("maxFrameBytes must be >= " + Frame.MIN_MAX_FRAME + ": " + bytes);
-      }
-      this.maxFrame = bytes;
+      common.maxFrameBytes(bytes);
       return this;
     }
 
@@ -372,18 +270,13 @@ public final class TcpChunkServer implements Closeable {
      * behind prefetch; too small = the pipe runs dry between wake-ups.
      */
     public Builder writeBufferWaterMark(int low, int high) {
-      once("writeBufferWaterMark");
-      if (low < 1 || high < low) {
-        throw new IllegalArgumentException("need 1 <= low <= high: " + low + ", " + high);
-      }
-      this.lowWaterMark = low;
-      this.highWaterMark = high;
+      common.writeBufferWaterMark(low, high);
       return this;
     }
 
     /** Connections beyond this get a fatal BUSY error. Default 1024. */
     public Builder maxConnections(int n) {
-      once("maxConnections");
+      common.once("maxConnections");
       if (n < 1) {
         throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
       }
@@ -396,7 +289,7 @@ public final class TcpChunkServer implements Closeable {
      * queue holds each key at most once, so it is bounded by the appliance's chunk count anyway.
      */
     public Builder maxQueuedChunks(int n) {
-      once("maxQueuedChunks");
+      common.once("maxQueuedChunks");
       if (n < 1) {
         throw new IllegalArgumentException("maxQueuedChunks must be >= 1: " + n);
       }
@@ -406,7 +299,7 @@ public final class TcpChunkServer implements Closeable {
 
     /** Queued per-key error responses per connection beyond which the connection is closed. Default 4096. */
     public Builder maxQueuedErrors(int n) {
-      once("maxQueuedErrors");
+      common.once("maxQueuedErrors");
       if (n < 1) {
         throw new IllegalArgumentException("maxQueuedErrors must be >= 1: " + n);
       }
@@ -416,14 +309,14 @@ public final class TcpChunkServer implements Closeable {
 
     /** Send pack chunks with sendfile (default true); false reads them into buffers first. */
     public Builder zeroCopy(boolean zeroCopy) {
-      once("zeroCopy");
+      common.once("zeroCopy");
       this.zeroCopy = zeroCopy;
       return this;
     }
 
     /** How long {@link #close} waits for clients to go before closing them hard. Default 2 s. */
     public Builder shutdownTimeout(Duration timeout) {
-      once("shutdownTimeout");
+      common.once("shutdownTimeout");
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("shutdownTimeout must be positive: " + timeout);
       }
@@ -433,7 +326,7 @@ public final class TcpChunkServer implements Closeable {
 
     /** SO_SNDBUF per connection in bytes; default 0 lets the OS autotune it (recommended on real links). */
     public Builder sendBufferBytes(int bytes) {
-      once("sendBufferBytes");
+      common.once("sendBufferBytes");
       if (bytes < 0) {
         throw new IllegalArgumentException("sendBufferBytes must be >= 0: " + bytes);
       }
@@ -447,7 +340,7 @@ public final class TcpChunkServer implements Closeable {
      * than in the socket buffer, where it cannot. Default 128 KiB.
      */
     public Builder notSentLowWatermark(int bytes) {
-      once("notSentLowWatermark");
+      common.once("notSentLowWatermark");
       if (bytes < 0) {
         throw new IllegalArgumentException("notSentLowWatermark must be >= 0: " + bytes);
       }
@@ -456,18 +349,8 @@ public final class TcpChunkServer implements Closeable {
     }
 
     public TcpChunkServer build() {
-      if (stores.isEmpty() && packs.isEmpty()) {
-        throw new IllegalStateException("nothing to serve: add a store(...) or pack(...)");
-      }
-      Builder copy = new Builder();
-      copy.stores.addAll(stores);
-      copy.packs.addAll(packs);
-      copy.listen = listen;
-      copy.threads = threads;
+      Builder copy = new Builder(common.forBuild());
       copy.io = io;
-      copy.maxFrame = maxFrame;
-      copy.lowWaterMark = lowWaterMark;
-      copy.highWaterMark = highWaterMark;
       copy.maxConnections = maxConnections;
       copy.maxQueuedChunks = maxQueuedChunks;
       copy.maxQueuedErrors = maxQueuedErrors;

@@ -4,8 +4,6 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
-import dev.vad.transport.ChunkSource;
-import dev.vad.transport.NoSuchChunkException;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.quic.QuicChunkServer;
@@ -14,7 +12,7 @@ import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
-import dev.vad.transport.tcp.internal.Lent;
+import dev.vad.transport.tcp.internal.NettyChunkSource;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,8 +20,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -36,24 +32,15 @@ import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * HELLO_OK on the idle connection: the handshake's first, then quiche's every {@value #RTT_SAMPLE_MILLIS} ms while
  * requests are outstanding.
  */
-public final class QuicChunkSource implements ChunkSource {
+public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out> {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkSource.class);
   /** Application error code for a stream reset because its request was cancelled. */
   static final int CANCELLED = 0x10;
@@ -85,23 +72,11 @@ public final class QuicChunkSource implements ChunkSource {
   static final int MAX_ATTEMPTS = 5;
   static final long RTT_SAMPLE_MILLIS = 250;
 
-  private final String host;
-  private final int port;
-  private final ApplianceId id;
-  private final byte[] idBytes;
   private final int maxFrame;
-  private final String describe;
-  private final EventLoopGroup group;
-  private final EventLoop loop;
   private final ChannelHandler codec;
   private final QuicIo udpIo;
   private final int maxDatagram;
   private final Duration timeouts;
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final CompletableFuture<Void> opened = new CompletableFuture<>();
-  private volatile Manifest manifest;
-  private volatile Optional<Profile> profile = Optional.empty();
-  private volatile Listener listener;
 
   // Event-loop confined from here on.
   private Channel udp;
@@ -110,71 +85,72 @@ public final class QuicChunkSource implements ChunkSource {
   private boolean connecting;
   private QuicStreamChannel prefetchStream;
   private boolean prefetchOpening;
-  private final LinkedHashMap<Long, Out> outstanding = new LinkedHashMap<>();
   private final LinkedHashSet<Long> sendPrefetch = new LinkedHashSet<>();
   private final LinkedHashSet<Long> sendCancel = new LinkedHashSet<>();
   /** Demand keys waiting for the server to allow another stream. */
   private final LinkedHashSet<Long> waitingDemand = new LinkedHashSet<>();
   private boolean drainScheduled;
-  private boolean flushScheduled;
   private int nextRequestId = 1;
   private final int maxAttempts;
   private long backoffMillis = RECONNECT_MIN_MILLIS;
   private boolean reconnectScheduled;
   private long unreachableSinceNanos;
   private boolean rttSampling;
-  private int sessions;
-  private long unreportedRttNanos;
 
-  private static final class Out {
-    Priority priority;
+  /** Not private: it is the superclass's type argument. */
+  static final class Out extends NettyChunkSource.Request {
     boolean onPrefetch;
     QuicStreamChannel demandStream;
-    int drops;
 
     Out(Priority priority) {
-      this.priority = priority;
+      super(priority);
     }
   }
 
   private record Duration(long connectMillis, long requestMillis) {}
 
-  private QuicChunkSource(String host, int port, ApplianceId id, TransportOptions options) throws IOException {
-    this.host = host;
-    this.port = port;
-    this.id = id;
-    this.idBytes = HexFormat.of().parseHex(id.hex());
-    this.describe = QuicTransportProvider.SCHEME + "://" + host + ":" + port;
-    Map<String, String> x = options.extra();
-    this.maxFrame = (int) number(x, QuicTransportProvider.MAX_FRAME_BYTES, 8 << 20, Frame.MIN_MAX_FRAME,
-        Integer.MAX_VALUE);
-    FlowWindows bdp = FlowWindows.fromBandwidthDelay(
-        number(x, QuicTransportProvider.BANDWIDTH_BITS, 1_000_000_000L, 1, Long.MAX_VALUE / 1000),
-        number(x, QuicTransportProvider.RTT_MILLIS, 50, 1, 60_000));
-    long stream = number(x, QuicTransportProvider.INITIAL_MAX_STREAM_DATA, bdp.stream(), 1, 1L << 40);
-    long conn = number(x, QuicTransportProvider.INITIAL_MAX_DATA, Math.max(bdp.connection(), 2 * stream), stream,
-        1L << 42);
-    this.maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
-        QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
-    this.maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
-    this.timeouts = new Duration(options.connectTimeout().toMillis(), options.requestTimeout().toMillis());
-    QuicSslContext ssl = sslContext(x);
-    this.codec = new QuicClientCodecBuilder()
-        .sslEngineProvider(q -> ssl.newEngine(q.alloc(), host, port))
-        .maxIdleTimeout(Math.max(1000, timeouts.requestMillis()), TimeUnit.MILLISECONDS)
-        .initialMaxData(conn)
-        .initialMaxStreamDataBidirectionalLocal(stream)
-        .initialMaxStreamDataBidirectionalRemote(64 << 10)
-        .initialMaxStreamsBidirectional(0)
-        .initialMaxStreamsUnidirectional(0)
-        .maxSendUdpPayloadSize(maxDatagram)
-        .maxRecvUdpPayloadSize(maxDatagram)
-        .congestionControlAlgorithm(QuicIo.congestionControl(
-            x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
-        .build();
-    this.udpIo = QuicIo.select();
-    this.group = udpIo.newGroup(1, "vad-quic-client");
-    this.loop = group.next();
+  /** The client settings, read (and checked) before the source makes its event loop. */
+  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Duration timeouts, ChannelHandler codec) {
+    static Settings of(String host, int port, TransportOptions options) {
+      Map<String, String> x = options.extra();
+      int maxFrame = (int) number(x, QuicTransportProvider.MAX_FRAME_BYTES, 8 << 20, Frame.MIN_MAX_FRAME,
+          Integer.MAX_VALUE);
+      FlowWindows bdp = FlowWindows.fromBandwidthDelay(
+          number(x, QuicTransportProvider.BANDWIDTH_BITS, 1_000_000_000L, 1, Long.MAX_VALUE / 1000),
+          number(x, QuicTransportProvider.RTT_MILLIS, 50, 1, 60_000));
+      long stream = number(x, QuicTransportProvider.INITIAL_MAX_STREAM_DATA, bdp.stream(), 1, 1L << 40);
+      long conn = number(x, QuicTransportProvider.INITIAL_MAX_DATA, Math.max(bdp.connection(), 2 * stream), stream,
+          1L << 42);
+      int maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
+          QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
+      int maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
+      Duration timeouts = new Duration(options.connectTimeout().toMillis(), options.requestTimeout().toMillis());
+      QuicSslContext ssl = sslContext(x);
+      ChannelHandler codec = new QuicClientCodecBuilder()
+          .sslEngineProvider(q -> ssl.newEngine(q.alloc(), host, port))
+          .maxIdleTimeout(Math.max(1000, timeouts.requestMillis()), TimeUnit.MILLISECONDS)
+          .initialMaxData(conn)
+          .initialMaxStreamDataBidirectionalLocal(stream)
+          .initialMaxStreamDataBidirectionalRemote(64 << 10)
+          .initialMaxStreamsBidirectional(0)
+          .initialMaxStreamsUnidirectional(0)
+          .maxSendUdpPayloadSize(maxDatagram)
+          .maxRecvUdpPayloadSize(maxDatagram)
+          .congestionControlAlgorithm(QuicIo.congestionControl(
+              x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
+          .build();
+      return new Settings(maxFrame, maxDatagram, maxAttempts, timeouts, codec);
+    }
+  }
+
+  private QuicChunkSource(String host, int port, ApplianceId id, Settings settings, QuicIo udpIo) {
+    super(QuicTransportProvider.SCHEME, host, port, id, udpIo.newGroup(1, "vad-quic-client"));
+    this.maxFrame = settings.maxFrame();
+    this.maxDatagram = settings.maxDatagram();
+    this.maxAttempts = settings.maxAttempts();
+    this.timeouts = settings.timeouts();
+    this.codec = settings.codec();
+    this.udpIo = udpIo;
   }
 
   private static QuicSslContext sslContext(Map<String, String> x) {
@@ -197,135 +173,29 @@ public final class QuicChunkSource implements ChunkSource {
     return b.build();
   }
 
-  private static long number(Map<String, String> x, String key, long dflt, long min, long max) {
-    String s = x.get(key);
-    if (s == null) {
-      return dflt;
-    }
-    long v;
-    try {
-      v = Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " is not a number: '" + s + "'");
-    }
-    if (v < min || v > max) {
-      throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]: " + v);
-    }
-    return v;
-  }
-
   /** Connects and completes the handshake, or fails within connect timeout + request timeout. */
   public static QuicChunkSource open(URI uri, TransportOptions options) throws IOException {
-    Objects.requireNonNull(uri, "uri");
-    if (!QuicTransportProvider.SCHEME.equalsIgnoreCase(uri.getScheme())) {
-      throw new IllegalArgumentException("not a " + QuicTransportProvider.SCHEME + " URI: " + uri);
-    }
-    String host = uri.getHost();
-    if (host == null) {
-      throw new IllegalArgumentException("no host in '" + uri + "' (expected vad+quic://host:port/<appliance-id>)");
-    }
-    int port = uri.getPort() < 0 ? QuicChunkServer.DEFAULT_PORT : uri.getPort();
-    String path = uri.getPath() == null ? "" : uri.getPath();
-    ApplianceId id;
-    try {
-      id = ApplianceId.parse(path.startsWith("/") ? path.substring(1) : path);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("no appliance id in '" + uri + "': " + e.getMessage(), e);
-    }
-    QuicChunkSource s = new QuicChunkSource(host.startsWith("[") ? host.substring(1, host.length() - 1) : host,
-        port, id, options);
-    try {
-      s.bind();
-      s.loop.execute(s::connect);
-      s.opened.get(options.connectTimeout().toMillis() + options.requestTimeout().toMillis(),
-          TimeUnit.MILLISECONDS);
-      return s;
-    } catch (ExecutionException e) {
-      s.close();
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      throw new IOException(s.describe + ": cannot open session: " + c, c);
-    } catch (TimeoutException e) {
-      s.close();
-      throw new IOException(s.describe + ": no session within " + options.connectTimeout().plus(
-          options.requestTimeout()));
-    } catch (InterruptedException e) {
-      s.close();
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while connecting to " + s.describe);
+    Target target = Target.parse(uri, QuicTransportProvider.SCHEME, QuicChunkServer.DEFAULT_PORT);
+    String host = target.host().startsWith("[") ? target.host().substring(1, target.host().length() - 1)
+        : target.host();
+    QuicChunkSource s = new QuicChunkSource(host, target.port(), target.id(),
+        Settings.of(host, target.port(), options), QuicIo.select());
+    s.bind();
+    s.awaitOpen(s::connect, options);
+    return s;
+  }
+
+  @Override
+  protected void submit(long key, Priority priority) {
+    if (priority == null) {
+      loop.execute(() -> onCancel(key));
+    } else {
+      loop.execute(() -> onRequest(key, priority));
     }
   }
 
   @Override
-  public Manifest manifest() {
-    return manifest;
-  }
-
-  @Override
-  public Optional<Profile> profile() {
-    return profile;
-  }
-
-  @Override
-  public void start(Listener listener) {
-    Objects.requireNonNull(listener, "listener");
-    ensureOpen();
-    synchronized (this) {
-      if (this.listener != null) {
-        throw new IllegalStateException(describe + ": already started");
-      }
-      this.listener = listener;
-    }
-    loop.execute(() -> { // the first session's handshake RTT was measured before there was a listener
-      long rtt = unreportedRttNanos;
-      unreportedRttNanos = 0;
-      reportRtt(rtt);
-    });
-  }
-
-  @Override
-  public void request(ChunkKey key, Priority priority) {
-    Objects.requireNonNull(priority, "priority");
-    ensureOpen();
-    if (listener == null) {
-      throw new IllegalStateException(describe + ": start(listener) before the first request");
-    }
-    long k = key.packed();
-    if (!manifest.contains(key) || manifest.isZero(key)) {
-      NoSuchChunkException e = new NoSuchChunkException(key, describe + ": chunk " + key + " has no stored bytes in "
-          + "appliance " + id.shortHex() + " (" + (manifest.contains(key) ? "all zeros" : "out of range") + ")");
-      loop.execute(() -> fail(k, e));
-      return;
-    }
-    loop.execute(() -> onRequest(k, priority));
-  }
-
-  @Override
-  public void cancel(ChunkKey key) {
-    ensureOpen();
-    long k = key.packed();
-    loop.execute(() -> onCancel(k));
-  }
-
-  @Override
-  public String describe() {
-    return describe;
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException(describe + ": source is closed");
-    }
-  }
-
-  /** Closes the connection and the source's event loop; no listener call starts after this returns. */
-  @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
+  protected void closing() {
     loop.execute(() -> {
       // CONNECTION_CLOSE first, so the server drops the connection now rather than after its idle timeout
       if (quic != null && udp != null) {
@@ -334,10 +204,6 @@ public final class QuicChunkSource implements ChunkSource {
         udp.close();
       }
     });
-    var done = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    if (!loop.inEventLoop()) {
-      done.awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
   }
 
   // ------------------------------------------------------------------------------------------- event loop only
@@ -352,7 +218,7 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void connect() {
-    if (closed.get() || connecting) {
+    if (isClosed() || connecting) {
       return;
     }
     connecting = true;
@@ -387,7 +253,7 @@ public final class QuicChunkSource implements ChunkSource {
           quic = q;
           sampleRtt(q); // the handshake's round trip, before any bulk data can queue
 
-          q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Control(q, manifest == null)))
+          q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Control(q, manifest() == null)))
               .addListener(s -> {
                 if (!s.isSuccess()) {
                   q.close();
@@ -426,7 +292,7 @@ public final class QuicChunkSource implements ChunkSource {
       opened.completeExceptionally(e);
       return;
     }
-    if (closed.get() || outstanding.isEmpty()) {
+    if (isClosed() || outstanding.isEmpty()) {
       return;
     }
     if (System.nanoTime() - unreachableSinceNanos > TimeUnit.MILLISECONDS.toNanos(timeouts.requestMillis())) {
@@ -440,7 +306,7 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void scheduleReconnect() {
-    if (closed.get() || reconnectScheduled) {
+    if (isClosed() || reconnectScheduled) {
       return;
     }
     reconnectScheduled = true;
@@ -464,29 +330,6 @@ public final class QuicChunkSource implements ChunkSource {
     });
   }
 
-  /** An RTT sample for the listener, or, before it is started, kept (the smallest) for start(listener). */
-  private void offerRtt(long rtt) {
-    if (rtt <= 0) {
-      return;
-    }
-    if (listener == null) {
-      unreportedRttNanos = unreportedRttNanos <= 0 ? rtt : Math.min(unreportedRttNanos, rtt);
-    } else {
-      reportRtt(rtt);
-    }
-  }
-
-  private void reportRtt(long rtt) {
-    Listener l = listener;
-    if (rtt > 0 && l != null && !closed.get()) {
-      try {
-        l.onRttSample(rtt);
-      } catch (RuntimeException ex) {
-        log.warn("{}: listener failed on an RTT sample", describe, ex);
-      }
-    }
-  }
-
   /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
   private void startRttSampling() {
     if (rttSampling) {
@@ -497,7 +340,7 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void rttTick() {
-    if (closed.get() || outstanding.isEmpty()) {
+    if (isClosed() || outstanding.isEmpty()) {
       rttSampling = false;
       return;
     }
@@ -521,41 +364,24 @@ public final class QuicChunkSource implements ChunkSource {
 
   private void onReady(QuicChannel q, Manifest m, Profile p) {
     connecting = false;
-    if (q != quic || closed.get()) {
+    if (q != quic || isClosed()) {
       q.close();
       return;
     }
-    if (m != null) {
-      if (!m.id().equals(id)) {
-        q.close();
-        opened.completeExceptionally(new IOException(describe + ": server sent the manifest of appliance " + m.id()
-            + ", asked for " + id));
-        return;
-      }
-      if (manifest == null) {
-        manifest = m;
-        profile = Optional.ofNullable(p);
-      }
+    if (!adopt(q, m, p)) {
+      return;
     }
     ready = true;
     backoffMillis = RECONNECT_MIN_MILLIS;
-    sessions++;
-    if (!opened.isDone()) {
-      opened.complete(null);
-    }
-    if (sessions > 1 && !outstanding.isEmpty()) {
+    countSession();
+    if (sessions() > 1 && !outstanding.isEmpty()) {
       log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
     }
-    for (Priority pass : new Priority[] {Priority.DEMAND, Priority.PREFETCH}) {
-      for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-        Out o = e.getValue();
-        if (o.priority == pass) {
-          o.onPrefetch = false;
-          o.demandStream = null;
-          send(e.getKey(), o);
-        }
-      }
-    }
+    forEachDemandFirst((k, o) -> {
+      o.onPrefetch = false;
+      o.demandStream = null;
+      send(k, o);
+    });
     if (!outstanding.isEmpty()) {
       startRttSampling();
     }
@@ -578,23 +404,14 @@ public final class QuicChunkSource implements ChunkSource {
       opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
-    if (closed.get() || outstanding.isEmpty()) {
+    if (isClosed() || outstanding.isEmpty()) {
       return;
     }
-    List<Long> exhausted = new ArrayList<>();
-    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-      Out o = e.getValue();
+    for (Out o : outstanding.values()) {
       o.demandStream = null;
       o.onPrefetch = false;
-      if (++o.drops >= maxAttempts) {
-        exhausted.add(e.getKey());
-      }
     }
-    for (long k : exhausted) {
-      outstanding.remove(k);
-      fail(k, new IOException(describe + ": connection lost " + maxAttempts + " times while chunk "
-          + ChunkKey.unpack(k) + " was outstanding"));
-    }
+    countDrop(maxAttempts);
     if (!outstanding.isEmpty()) {
       log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
       unreachableSinceNanos = System.nanoTime();
@@ -603,18 +420,12 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onRequest(long k, Priority p) {
-    if (closed.get()) {
+    Out o = track(k, p, Out::new);
+    if (o == null) {
       return;
     }
-    Out o = outstanding.get(k);
-    if (o == null) {
-      o = new Out(p);
-      outstanding.put(k, o);
-    } else if (o.priority == Priority.PREFETCH && p == Priority.DEMAND) {
-      o.priority = Priority.DEMAND;
-      sendPrefetch.remove(k);
-    } else {
-      return;
+    if (o.priority() == Priority.DEMAND) {
+      sendPrefetch.remove(k); // if promoted
     }
     startRttSampling();
     if (!ready) {
@@ -628,7 +439,7 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void send(long k, Out o) {
-    if (o.priority == Priority.DEMAND) {
+    if (o.priority() == Priority.DEMAND) {
       openDemand(k, o);
     } else {
       sendPrefetch.add(k);
@@ -698,7 +509,7 @@ public final class QuicChunkSource implements ChunkSource {
       long k = waitingDemand.iterator().next();
       waitingDemand.remove(k);
       Out o = outstanding.get(k);
-      if (o != null && o.priority == Priority.DEMAND && o.demandStream == null) {
+      if (o != null && o.priority() == Priority.DEMAND && o.demandStream == null) {
         createDemandStream(q, k, o);
       }
     }
@@ -721,17 +532,10 @@ public final class QuicChunkSource implements ChunkSource {
     }
   }
 
-  private void scheduleFlush() {
-    if (!flushScheduled) {
-      flushScheduled = true;
-      loop.execute(this::flush);
-    }
-  }
-
   /** Cancels first, then new prefetch requests, on the prefetch stream (opened on first use). */
-  private void flush() {
-    flushScheduled = false;
-    if (!ready || closed.get() || (sendCancel.isEmpty() && sendPrefetch.isEmpty())) {
+  @Override
+  protected void flush() {
+    if (!ready || isClosed() || (sendCancel.isEmpty() && sendPrefetch.isEmpty())) {
       return;
     }
     if (prefetchStream == null) {
@@ -776,15 +580,10 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onChunk(Frame.Chunk c) {
-    Out o = outstanding.remove(c.key());
-    if (o == null) {
-      c.data().release();
-      return; // cancelled, or already answered on the other stream
-    }
-    closeDemandStream(o);
-    IOException bad = Lent.deliver(c.data(), ChunkKey.unpack(c.key()), manifest, listener, !closed.get(), describe);
-    if (bad != null) {
-      fail(c.key(), bad);
+    Out o = answered(c); // null: cancelled, or already answered on the other stream
+    if (o != null) {
+      closeDemandStream(o);
+      deliver(c);
     }
   }
 
@@ -797,28 +596,15 @@ public final class QuicChunkSource implements ChunkSource {
   }
 
   private void onError(Frame.Error e) {
-    String what = describe + ": " + ErrorCodes.name(e.code()) + ": " + e.message();
     if (e.fatal()) {
-      if (!opened.isDone()) {
-        opened.completeExceptionally(new IOException(what));
-      } else if (e.code() == ErrorCodes.UNKNOWN_APPLIANCE || e.code() == ErrorCodes.BAD_HELLO) {
-        log.warn("{}; failing {} outstanding requests", what, outstanding.size());
-        failAll(what);
-      }
-      log.warn("{}", what);
+      failFatal(e);
+      log.warn("{}", errorText(e));
       if (quic != null) {
         quic.close();
       }
       return;
     }
-    if (e.key() == Frame.NO_KEY) {
-      log.warn("{}", what);
-      return;
-    }
-    if (outstanding.remove(e.key()) != null) {
-      fail(e.key(), e.code() == ErrorCodes.NO_SUCH_CHUNK ? new NoSuchChunkException(ChunkKey.unpack(e.key()), what)
-          : new IOException(what));
-    }
+    failKey(e);
   }
 
   /** A demand stream ended: if its key is still outstanding and no prefetch answer is coming, it failed. */
@@ -842,32 +628,13 @@ public final class QuicChunkSource implements ChunkSource {
     prefetchStream = null;
     List<Long> lost = new ArrayList<>();
     for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-      if (e.getValue().onPrefetch && e.getValue().priority == Priority.PREFETCH) {
+      if (e.getValue().onPrefetch && e.getValue().priority() == Priority.PREFETCH) {
         lost.add(e.getKey());
       }
     }
     for (long k : lost) {
       outstanding.remove(k);
       fail(k, new IOException(describe + ": prefetch stream ended before chunk " + ChunkKey.unpack(k)));
-    }
-  }
-
-  private void failAll(String why) {
-    List<Long> keys = new ArrayList<>(outstanding.keySet());
-    outstanding.clear();
-    for (long k : keys) {
-      fail(k, new IOException(why));
-    }
-  }
-
-  private void fail(long k, IOException e) {
-    if (closed.get() || listener == null) {
-      return;
-    }
-    try {
-      listener.onFailure(ChunkKey.unpack(k), e);
-    } catch (RuntimeException ex) {
-      log.warn("{}: listener failed on a failure report", describe, ex);
     }
   }
 
@@ -878,11 +645,6 @@ public final class QuicChunkSource implements ChunkSource {
       log.warn("{}", why);
     }
     stream.close();
-  }
-
-  @Override
-  public String toString() {
-    return "QuicChunkSource[" + describe + "/" + id.shortHex() + "]";
   }
 
   /** Answers on a demand stream (for {@code key}) or on the prefetch stream ({@code key == -1}). */

@@ -1,5 +1,7 @@
 package dev.vad.transport.tcp.internal;
 
+import static dev.vad.transport.tcp.internal.NettyChunkSource.number;
+
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.IoMode;
 import dev.vad.transport.tcp.TcpTransportProvider;
@@ -25,22 +27,5 @@ record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFra
       throw new IllegalArgumentException("timeouts must be positive: " + o);
     }
     return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf);
-  }
-
-  private static long number(Map<String, String> x, String key, long dflt, long min, long max) {
-    String s = x.get(key);
-    if (s == null) {
-      return dflt;
-    }
-    long v;
-    try {
-      v = Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " is not a number: '" + s + "'");
-    }
-    if (v < min || v > max) {
-      throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]: " + v);
-    }
-    return v;
   }
 }

@@ -67,6 +67,11 @@ public final class ServedAppliance {
     return manifest.id();
   }
 
+  /** The store this appliance is served from. */
+  public ChunkStore store() {
+    return store;
+  }
+
   public Manifest manifest() {
     return manifest;
   }

@@ -1,0 +1,120 @@
+package dev.vad.transport.tcp.internal;
+
+import dev.vad.store.ChunkStore;
+import dev.vad.transport.tcp.TcpChunkServer;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The settings the vad+tcp and vad+quic server builders share, each checked as it is set: what to serve, where to
+ * listen, event-loop threads, the frame limit and the write-buffer water marks. Stores and packs add up; every other
+ * setting, the builders' own too (see {@link #once}), may be set once. Not thread-safe.
+ */
+public final class ServerSettings {
+  private final List<ChunkStore> stores = new ArrayList<>();
+  private final List<Path> packs = new ArrayList<>();
+  private final Set<String> set = new HashSet<>();
+  private InetSocketAddress listen;
+  private int threads;
+  private int maxFrame = TcpChunkServer.DEFAULT_MAX_FRAME;
+  private int lowWaterMark = 256 << 10;
+  private int highWaterMark = 1 << 20;
+
+  /** Defaults: all interfaces at {@code port}, {@code threads} event-loop threads. */
+  public ServerSettings(int port, int threads) {
+    this.listen = new InetSocketAddress(port);
+    this.threads = threads;
+  }
+
+  /** Throws {@link IllegalStateException} if the setting {@code name} was set before. */
+  public void once(String name) {
+    if (!set.add(name)) {
+      throw new IllegalStateException(name + " was already set");
+    }
+  }
+
+  // The builders' methods of the same names delegate to these; their Javadoc says what each setting means.
+
+  public void store(ChunkStore store) {
+    stores.add(Objects.requireNonNull(store, "store"));
+  }
+
+  public void pack(Path path) {
+    packs.add(Objects.requireNonNull(path, "path"));
+  }
+
+  public void listen(InetSocketAddress address) {
+    once("listen");
+    this.listen = Objects.requireNonNull(address, "address");
+  }
+
+  public void eventLoopThreads(int n) {
+    once("eventLoopThreads");
+    if (n < 1) {
+      throw new IllegalArgumentException("eventLoopThreads must be >= 1: " + n);
+    }
+    this.threads = n;
+  }
+
+  public void maxFrameBytes(int bytes) {
+    once("maxFrameBytes");
+    if (bytes < Frame.MIN_MAX_FRAME) {
+      throw new IllegalArgumentException("maxFrameBytes must be >= " + Frame.MIN_MAX_FRAME + ": " + bytes);
+    }
+    this.maxFrame = bytes;
+  }
+
+  public void writeBufferWaterMark(int low, int high) {
+    once("writeBufferWaterMark");
+    if (low < 1 || high < low) {
+      throw new IllegalArgumentException("need 1 <= low <= high: " + low + ", " + high);
+    }
+    this.lowWaterMark = low;
+    this.highWaterMark = high;
+  }
+
+  /** For {@code build()}: checks that there is something to serve, and returns a copy the builder cannot change. */
+  public ServerSettings forBuild() {
+    if (stores.isEmpty() && packs.isEmpty()) {
+      throw new IllegalStateException("nothing to serve: add a store(...) or pack(...)");
+    }
+    ServerSettings c = new ServerSettings(0, threads);
+    c.stores.addAll(stores);
+    c.packs.addAll(packs);
+    c.listen = listen;
+    c.maxFrame = maxFrame;
+    c.lowWaterMark = lowWaterMark;
+    c.highWaterMark = highWaterMark;
+    return c;
+  }
+
+  public List<ChunkStore> stores() {
+    return stores;
+  }
+
+  public List<Path> packs() {
+    return packs;
+  }
+
+  public InetSocketAddress listenAddress() {
+    return listen;
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  public int maxFrame() {
+    return maxFrame;
+  }
+
+  public WriteBufferWaterMark waterMark() {
+    return new WriteBufferWaterMark(lowWaterMark, highWaterMark);
+  }
+}
