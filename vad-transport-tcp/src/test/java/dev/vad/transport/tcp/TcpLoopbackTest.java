@@ -363,6 +363,17 @@ class TcpLoopbackTest {
   }
 
   @Test
+  void urisAreListedInTheOrderTheAppliancesWereAdded() throws Exception {
+    for (List<PackReader> order : List.of(List.of(small, large), List.of(large, small))) {
+      TcpChunkServer s = TcpChunkServer.builder().store(order.get(0)).store(order.get(1)).listen(loopback(0))
+          .build().start();
+      closeMe.add(s);
+      assertThat(s.uris()).extracting(u -> u.getPath().substring(1))
+          .containsExactly(order.get(0).manifest().id().hex(), order.get(1).manifest().id().hex());
+    }
+  }
+
+  @Test
   void openFailsClearly() throws Exception {
     TcpChunkServer s = server(small);
     URI good = s.uris().get(0);

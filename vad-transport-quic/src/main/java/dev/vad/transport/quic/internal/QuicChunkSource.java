@@ -180,7 +180,12 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         : target.host();
     QuicChunkSource s = new QuicChunkSource(host, target.port(), target.id(),
         Settings.of(host, target.port(), options), QuicIo.select());
-    s.bind();
+    try {
+      s.bind();
+    } catch (IOException | RuntimeException e) {
+      s.close(); // its event loop
+      throw e;
+    }
     s.awaitOpen(s::connect, options);
     return s;
   }
@@ -566,6 +571,9 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private void writeKeys(LinkedHashSet<Long> keys, int priority) {
     List<Long> list = new ArrayList<>(keys);
     keys.clear();
+    if (priority >= 0) {
+      list.removeIf(k -> !outstanding.containsKey(k)); // failed meanwhile (a fatal ERROR fails everything)
+    }
     for (int from = 0; from < list.size(); from += KEYS_PER_FRAME) {
       List<Long> part = list.subList(from, Math.min(list.size(), from + KEYS_PER_FRAME));
       long[] batch = part.stream().mapToLong(Long::longValue).toArray();

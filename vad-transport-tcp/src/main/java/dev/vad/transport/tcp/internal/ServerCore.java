@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +109,7 @@ public final class ServerCore {
             + "-byte stored chunk, which does not fit maxFrameBytes " + maxFrame);
       }
     }
-    appliances = Map.copyOf(map);
+    appliances = Collections.unmodifiableMap(map); // in the order they were added, for uris()
     return appliances;
   }
 
