@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
   static final long MS = 1_000_000L;
-  // 2.5 MB/s, 40 ms: BDP 100 kB, window = 2 x BDP + one chunk
+  // 2.5 MB/s, 40 ms: BDP 100 kB, window = 2 x BDP = 200 kB
   static final SchedulerConfig CONFIG =
       new SchedulerConfig(new LinkEstimate(2.5e6, 40 * MS), 2.0, 64 * 1024, 64L << 20);
 
@@ -62,19 +62,19 @@ class SchedulerTest {
     Manifest m = TestManifests.uniform(1000, 65536, 40_000);
     Scheduler s = scheduler(m, PrefetchPolicyProvider.full());
     long window = s.windowBytes();
-    assertThat(window).as("2 x BDP + one 40 kB chunk").isEqualTo(240_000);
+    assertThat(window).isEqualTo(200_000);
     assertThat(s.inflightPrefetchBytes()).isBetween(window, window + 40_000);
-    assertThat(requests(actions, Priority.PREFETCH)).hasSize(6);
+    assertThat(requests(actions, Priority.PREFETCH)).hasSize(5);
     // arrivals (first after one RTT plus one transmission, then one per 16 ms at 2.5 MB/s) free the window;
     // new prefetch keeps it about full, never deeper
     now += 40 * MS;
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 5; i++) {
       now += 16 * MS;
       s.arrived(ChunkKey.of(0, i), now);
       assertThat(s.inflightPrefetchBytes()).isLessThanOrEqualTo(s.windowBytes() + 40_000);
     }
-    assertThat(requests(drain(s), Priority.PREFETCH)).hasSizeBetween(6, 9);
-    assertThat(s.windowBytes()).as("rtt estimate includes one transmission: 56 ms").isBetween(240_000L, 340_000L);
+    assertThat(requests(drain(s), Priority.PREFETCH)).hasSizeBetween(5, 8);
+    assertThat(s.windowBytes()).as("rtt estimate includes one transmission: 56 ms").isBetween(200_000L, 300_000L);
   }
 
   @Test
@@ -221,8 +221,7 @@ class SchedulerTest {
     }
     long bdp = (long) (2.5e6 * 0.040);
     assertThat(s.linkEstimate().rttNanos()).isEqualTo(40 * MS);
-    assertThat(s.windowBytes()).as("steady: one BDP, or 1.25 x while probing, plus one chunk")
-        .isBetween(bdp * 9 / 10 + 25_000, bdp * 13 / 10 + 25_000);
+    assertThat(s.windowBytes()).as("steady: one BDP, or 1.25 x while probing").isBetween(bdp * 9 / 10, bdp * 13 / 10);
     assertThat(s.inflightPrefetchBytes()).isLessThanOrEqualTo(s.windowBytes() + 25_000);
   }
 }
