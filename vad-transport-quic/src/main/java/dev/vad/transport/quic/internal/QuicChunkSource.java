@@ -256,7 +256,6 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
           }
           QuicChannel q = (QuicChannel) f.getNow();
           quic = q;
-          sampleRtt(q); // the handshake's round trip, before any bulk data can queue
 
           q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Control(q, manifest() == null)))
               .addListener(s -> {
@@ -703,7 +702,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     private long dataLength;
     private Manifest m;
     private boolean helloOk;
-    private long helloSentNanos;
+    private ChannelHandlerContext ctx;
+    private long readyPingNanos;
 
     Control(QuicChannel q, boolean wantSections) {
       this.q = q;
@@ -712,7 +712,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-      helloSentNanos = System.nanoTime();
+      this.ctx = ctx;
       ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
           idBytes));
       ctx.fireChannelActive();
@@ -739,11 +739,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
               + Frame.VERSION);
         }
         helloOk = true;
-        // HELLO → HELLO_OK on an idle connection: quiche's handshake estimate can carry the server's TLS work
-        // (measured: 58 ms on a 40 ms path); the scheduler keeps the smaller sample.
-        offerRtt(System.nanoTime() - helloSentNanos);
         if (!wantSections) {
-          onReady(q, null, null);
+          ready(null, null);
         }
       } else if (msg instanceof Frame.ManifestPart p && helloOk && m == null) {
         if (manifestBytes == null) {
@@ -759,7 +756,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         }
       } else if (msg instanceof Frame.ProfilePart p && m != null) {
         if (p.total() == 0) {
-          onReady(q, m, null);
+          ready(m, null);
           return;
         }
         if (profileBytes == null) {
@@ -770,14 +767,28 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         }
         profileBytes.write(p.bytes());
         if (profileBytes.size() == p.total()) {
-          onReady(q, m, Profile.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
+          ready(m, Profile.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
         }
+      } else if (msg instanceof Frame.Pong p && readyPingNanos != 0 && p.payload() == readyPingNanos) {
+        readyPingNanos = 0;
+        offerRtt(System.nanoTime() - p.payload());
       } else {
         if (msg instanceof Frame.Chunk c) {
           c.data().release();
         }
         throw new IOException(describe + ": unexpected " + msg.getClass().getSimpleName() + " on the control stream");
       }
+    }
+
+    /**
+     * The connection's first RTT sample: a PING on the idle control stream the moment the session is ready, before
+     * any request. Neither handshake is used: quiche's estimate after the TLS handshake and HELLO → HELLO_OK both
+     * carry a cold server's first-connection work (measured 58.9 ms on a 40 ms path).
+     */
+    private void ready(Manifest manifest, Profile profile) {
+      readyPingNanos = System.nanoTime();
+      ctx.writeAndFlush(new Frame.Ping(readyPingNanos), ctx.voidPromise());
+      onReady(q, manifest, profile);
     }
   }
 }
