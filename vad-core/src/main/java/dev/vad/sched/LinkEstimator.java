@@ -23,6 +23,7 @@ final class LinkEstimator {
   static final long MIN_SAMPLE_NANOS = 20_000_000L;
 
   private final double prior;
+  private boolean priorFloor = true;
   private double bandwidth;
   private long rtt;
   private boolean explicitRtt;
@@ -137,6 +138,12 @@ final class LinkEstimator {
       markTime = now;
       markDelivered = delivered;
     }
+    if (priorFloor && (round >= 2 || interval > 2 * (rtt + bytesInInterval * 1e9 / prior))) {
+      // a round trip of requests sent after data began to arrive, or data arriving at well under half the guess:
+      // the samples now speak for the link
+      priorFloor = false;
+      updateBandwidth();
+    }
     if (interval >= MIN_SAMPLE_NANOS) {
       double rate = bytesInInterval * 1e9 / interval;
       if (!appLimited || rate > bandwidth || roundsSampled == 0) {
@@ -149,6 +156,7 @@ final class LinkEstimator {
         roundsWithoutGrowth = 0;
       } else if (++roundsWithoutGrowth >= 3) {
         startup = false;
+        priorFloor = false;
         updateBandwidth();
       }
     }
@@ -179,6 +187,11 @@ final class LinkEstimator {
     return round % 8 == 0 ? 1.25 : 1.0;
   }
 
+  /** True during the one round trip in eight that probes for more bandwidth (see {@link #gain}). */
+  boolean probing() {
+    return !startup && round % 8 == 0;
+  }
+
   boolean inStartup() {
     return startup;
   }
@@ -191,13 +204,14 @@ final class LinkEstimator {
   }
 
   /**
-   * The max over the filter's rounds. While in startup the configured guess is a floor: the first samples of a
-   * pipe that is still filling read low (a few chunks over a round trip), and a window sized from them would keep
-   * it from ever filling. Once the samples stop growing the guess no longer counts, so a slower link than guessed
-   * is found within a few round trips.
+   * The max over the filter's rounds. During the first round trip of data the configured guess is a floor: those
+   * samples cover a pipe that is still filling and read low on a link as fast as the guess or faster (a few chunks
+   * over a round trip). It stops counting once requests sent after data began to arrive have come back (the
+   * second round), or as soon as data arrives at well under half the guess, so a slow link is found within a
+   * couple of chunks, not after the guess-sized first window has drained.
    */
   private void updateBandwidth() {
-    double max = startup ? prior : 0;
+    double max = priorFloor ? prior : 0;
     for (double b : roundMax) {
       max = Math.max(max, b);
     }

@@ -49,6 +49,7 @@ public final class Scheduler {
   private final List<ChunkKey> units;
   private final int[][] unitOf; // per image, per chunk: unit id, or -1 for zero chunks
   private final int[] unitBytes;
+  private final long meanUnitBytes;
   private final byte[] state;
   private final long[] sentAt;
   private final BitSet promoted = new BitSet();
@@ -110,6 +111,11 @@ public final class Scheduler {
       unitOf[k.image()][(int) k.index()] = u;
       unitBytes[u] = manifest.storedLength(k);
     }
+    long storedTotal = 0;
+    for (int b : unitBytes) {
+      storedTotal += b;
+    }
+    this.meanUnitBytes = units.isEmpty() ? 0 : storedTotal / units.size();
     for (int i = 0; i < images; i++) {
       for (int c = 0; c < unitOf[i].length; c++) {
         ChunkKey k = ChunkKey.of(i, c);
@@ -306,15 +312,19 @@ public final class Scheduler {
   }
 
   /**
-   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain. Not one chunk more, though
-   * with whole chunks one BDP can leave the link idle for part of each round trip (measured through {@code vad wan}
-   * at 20 Mbit/s, 40 ms, 64 KiB chunks: 2.0 of 2.5 MB/s): the chunk more filled it (2.48 MB/s) but queued a chunk
-   * ahead of every demand miss on vad+tcp (median 76 -> 93 ms there; 82 -> 107 ms on a real kernel path).
+   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain, and one chunk more while
+   * probing. In steady state not one chunk more: with whole chunks one BDP can leave the link idle for part of each
+   * round trip (through {@code vad wan} at 20 Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s), but a chunk
+   * more filled it at the price of a chunk queued ahead of every demand miss on vad+tcp (median 76 -> 93 ms there;
+   * 82 -> 107 ms on a real kernel path). The probing round trip (one in eight) does get the extra chunk: without a
+   * full pipe now and then the delivery-rate samples would only ever see the window-limited rate, and the estimate
+   * would settle there instead of at the link's.
    */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
     double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * link.gain(config.windowFactor());
-    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp));
+    long window = (long) bdp + (link.probing() ? meanUnitBytes : 0);
+    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), window));
   }
 
   public long missingBytes() {
@@ -363,11 +373,14 @@ public final class Scheduler {
   }
 
   private void send(int u, Priority priority) {
-    link.sent(u, now, outstanding == 0);
-    if (state[u] != DEMANDING || !promoted.get(u)) {
+    if (state[u] == DEMANDING && promoted.get(u)) {
+      // a prefetch request already out, now also demanded: whichever copy arrives first, the request it answers
+      // was sent when the prefetch was (timing it from now would read as a round trip of next to nothing)
+    } else {
+      link.sent(u, now, outstanding == 0);
+      sentAt[u] = now;
       outstanding++;
     }
-    sentAt[u] = now;
     requestsSent++;
     outbox.add(new Action.Request(units.get(u), priority));
   }
