@@ -138,7 +138,7 @@ final class LinkEstimator {
       markTime = now;
       markDelivered = delivered;
     }
-    if (priorFloor && (round >= 2 || interval > 2 * (rtt + bytesInInterval * 1e9 / prior))) {
+    if (priorFloor && !appLimited && (round >= 2 || interval > 2 * (rtt + bytesInInterval * 1e9 / prior))) {
       // a round trip of requests sent after data began to arrive, or data arriving at well under half the guess:
       // the samples now speak for the link
       priorFloor = false;
@@ -146,7 +146,7 @@ final class LinkEstimator {
     }
     if (interval >= MIN_SAMPLE_NANOS) {
       double rate = bytesInInterval * 1e9 / interval;
-      if (!appLimited || rate > bandwidth || roundsSampled == 0) {
+      if (!appLimited || rate > bandwidth) {
         addSample(rate);
       }
     }

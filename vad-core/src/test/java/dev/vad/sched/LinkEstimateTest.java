@@ -158,6 +158,23 @@ class LinkEstimateTest {
     assertThat(s.linkEstimate().rttNanos()).isEqualTo(50 * MS);
   }
 
+  /** Demand paging alone (every miss alone on the path) says nothing about the link: the guess stands. */
+  @Test
+  void lonelyDemandMissesLeaveTheGuessAlone() {
+    Manifest m = TestManifests.uniform(100, 65536, 65536);
+    Path path = new Path(20e6, 40 * MS);
+    Scheduler s = scheduler(m, PrefetchPolicyProvider.demand(), new LinkEstimate(2.5e6, 40 * MS), 64 * 1024);
+    s.rttSample(40 * MS, 0);
+    long now = 0;
+    for (int i = 0; i < 20; i++) {
+      now += 200 * MS;
+      assertThat(s.access(ChunkKey.of(0, i), now)).isFalse();
+      now = path.run(s, m, now, now + 150 * MS);
+      assertThat(s.isPresent(ChunkKey.of(0, i))).isTrue();
+    }
+    assertThat(s.linkEstimate().bytesPerSecond()).isEqualTo(2.5e6);
+  }
+
   @Test
   void aReaderPacedSpellDoesNotDragTheEstimateDown() {
     // prefetch the first 200 chunks at 5 MB/s, then the policy has nothing more: a reader misses one chunk at a
