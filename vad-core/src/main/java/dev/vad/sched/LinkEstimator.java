@@ -187,11 +187,6 @@ final class LinkEstimator {
     return round % 8 == 0 ? 1.25 : 1.0;
   }
 
-  /** True during the one round trip in eight that probes for more bandwidth (see {@link #gain}). */
-  boolean probing() {
-    return !startup && round % 8 == 0;
-  }
-
   boolean inStartup() {
     return startup;
   }

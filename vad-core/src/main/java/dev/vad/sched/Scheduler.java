@@ -49,7 +49,6 @@ public final class Scheduler {
   private final List<ChunkKey> units;
   private final int[][] unitOf; // per image, per chunk: unit id, or -1 for zero chunks
   private final int[] unitBytes;
-  private final long meanUnitBytes;
   private final byte[] state;
   private final long[] sentAt;
   private final BitSet promoted = new BitSet();
@@ -111,11 +110,6 @@ public final class Scheduler {
       unitOf[k.image()][(int) k.index()] = u;
       unitBytes[u] = manifest.storedLength(k);
     }
-    long storedTotal = 0;
-    for (int b : unitBytes) {
-      storedTotal += b;
-    }
-    this.meanUnitBytes = units.isEmpty() ? 0 : storedTotal / units.size();
     for (int i = 0; i < images; i++) {
       for (int c = 0; c < unitOf[i].length; c++) {
         ChunkKey k = ChunkKey.of(i, c);
@@ -312,19 +306,16 @@ public final class Scheduler {
   }
 
   /**
-   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain, and one chunk more while
-   * probing. In steady state not one chunk more: with whole chunks one BDP can leave the link idle for part of each
-   * round trip (through {@code vad wan} at 20 Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s), but a chunk
-   * more filled it at the price of a chunk queued ahead of every demand miss on vad+tcp (median 76 -> 93 ms there;
-   * 82 -> 107 ms on a real kernel path). The probing round trip (one in eight) does get the extra chunk: without a
-   * full pipe now and then the delivery-rate samples would only ever see the window-limited rate, and the estimate
-   * would settle there instead of at the link's.
+   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain. Not one chunk more, though
+   * with whole chunks one BDP can leave the link idle for part of each round trip (through {@code vad wan} at 20
+   * Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s): a chunk more filled it but queued a chunk ahead of
+   * every demand miss on vad+tcp (median 76 -> 93 ms there; 82 -> 107 ms on a real kernel path), and a chunk more
+   * in the probing round trip alone still raised the 90th percentile by 20-25 ms on the real path.
    */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
     double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * link.gain(config.windowFactor());
-    long window = (long) bdp + (link.probing() ? meanUnitBytes : 0);
-    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), window));
+    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp));
   }
 
   public long missingBytes() {
