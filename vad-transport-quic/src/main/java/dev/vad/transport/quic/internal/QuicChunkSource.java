@@ -58,9 +58,9 @@ import org.slf4j.LoggerFactory;
  * outstanding key when no connection could be made for the request timeout, or when the server refuses the appliance
  * for good. With nothing outstanding, the next request reconnects.
  *
- * <p>RTT samples for the listener come from quiche's own estimate (smoothed RTT of the path) and from HELLO →
- * HELLO_OK on the idle connection: the handshake's first, then quiche's every {@value #RTT_SAMPLE_MILLIS} ms while
- * requests are outstanding.
+ * <p>RTT samples for the listener: first a PING on the idle control stream the moment a session is ready (see
+ * {@code Control#ready}), then quiche's own estimate (smoothed RTT of the path) every {@value #RTT_SAMPLE_MILLIS} ms
+ * while requests are outstanding.
  */
 public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out> {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkSource.class);
@@ -769,9 +769,11 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         if (profileBytes.size() == p.total()) {
           ready(m, Profile.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
         }
-      } else if (msg instanceof Frame.Pong p && readyPingNanos != 0 && p.payload() == readyPingNanos) {
-        readyPingNanos = 0;
-        offerRtt(System.nanoTime() - p.payload());
+      } else if (msg instanceof Frame.Pong p) {
+        if (readyPingNanos != 0 && p.payload() == readyPingNanos) {
+          readyPingNanos = 0;
+          offerRtt(System.nanoTime() - p.payload());
+        } // else not ours to time: ignored, as vad+tcp does
       } else {
         if (msg instanceof Frame.Chunk c) {
           c.data().release();

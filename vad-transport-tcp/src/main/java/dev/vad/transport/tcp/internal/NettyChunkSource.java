@@ -304,8 +304,9 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   /** Runs {@code action} on every outstanding request, demand first, each class in request order. */
   protected final void forEachDemandFirst(BiConsumer<Long, R> action) {
     for (Priority pass : new Priority[] {Priority.DEMAND, Priority.PREFETCH}) {
-      for (Map.Entry<Long, R> e : outstanding.entrySet()) {
-        if (e.getValue().priority == pass) {
+      // over a copy: the action may fail a request and remove it (a QUIC stream that cannot be opened)
+      for (Map.Entry<Long, R> e : new ArrayList<>(outstanding.entrySet())) {
+        if (e.getValue().priority == pass && outstanding.get(e.getKey()) == e.getValue()) {
           action.accept(e.getKey(), e.getValue());
         }
       }
