@@ -13,6 +13,7 @@ import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.NettyChunkSource;
+import dev.vad.transport.tcp.internal.ReadyPing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -58,9 +59,9 @@ import org.slf4j.LoggerFactory;
  * outstanding key when no connection could be made for the request timeout, or when the server refuses the appliance
  * for good. With nothing outstanding, the next request reconnects.
  *
- * <p>RTT samples for the listener: first a PING on the idle control stream the moment a session is ready (see
- * {@code Control#ready}), then quiche's own estimate (smoothed RTT of the path) every {@value #RTT_SAMPLE_MILLIS} ms
- * while requests are outstanding.
+ * <p>RTT samples for the listener: first a {@link ReadyPing} on the idle control stream the moment a session is
+ * ready, then quiche's own estimate (smoothed RTT of the path) every {@value #RTT_SAMPLE_MILLIS} ms while requests
+ * are outstanding.
  */
 public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out> {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkSource.class);
@@ -703,7 +704,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     private Manifest m;
     private boolean helloOk;
     private ChannelHandlerContext ctx;
-    private long readyPingNanos;
+    private final ReadyPing readyPing = new ReadyPing();
 
     Control(QuicChannel q, boolean wantSections) {
       this.q = q;
@@ -770,10 +771,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
           ready(m, Profile.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
         }
       } else if (msg instanceof Frame.Pong p) {
-        if (readyPingNanos != 0 && p.payload() == readyPingNanos) {
-          readyPingNanos = 0;
-          offerRtt(System.nanoTime() - p.payload());
-        } // else not ours to time: ignored, as vad+tcp does
+        long rtt = readyPing.rttOf(p);
+        if (rtt >= 0) {
+          offerRtt(rtt);
+        } // else not ours to time: ignored
       } else {
         if (msg instanceof Frame.Chunk c) {
           c.data().release();
@@ -782,14 +783,9 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       }
     }
 
-    /**
-     * The connection's first RTT sample: a PING on the idle control stream the moment the session is ready, before
-     * any request. Neither handshake is used: quiche's estimate after the TLS handshake and HELLO → HELLO_OK both
-     * carry a cold server's first-connection work (measured 58.9 ms on a 40 ms path).
-     */
+    /** The connection's first RTT sample is a {@link ReadyPing} on the idle control stream. */
     private void ready(Manifest manifest, Profile profile) {
-      readyPingNanos = System.nanoTime();
-      ctx.writeAndFlush(new Frame.Ping(readyPingNanos), ctx.voidPromise());
+      readyPing.send(ctx);
       onReady(q, manifest, profile);
     }
   }

@@ -14,12 +14,7 @@ import java.nio.ByteBuffer;
  * for them, then passes CHUNK, ERROR and PONG frames to the {@link TcpChunkSource}. Anything unexpected from the server
  * is a protocol failure: the connection is closed and the source reconnects.
  *
- * <p>The connection's first RTT sample is a PING sent the moment the session is ready, before any REQUEST: nothing
- * is in flight either way then, and the server has just answered HELLO. Neither handshake measures the path as
- * well: HELLO → HELLO_OK includes a cold server JVM's first-request work (measured 217-245 ms on a 40 ms path), and
- * the TCP connect is answered by the nearest TCP endpoint, which behind a relay or proxy (such as {@code vad wan})
- * is not the server (measured 1.6-2.6 ms on a 40 ms path). Later PINGs queue behind bulk data, and the scheduler
- * keeps the minimum, so this first sample is the one that sets the RTT.
+ * <p>The connection's first RTT sample is a {@link ReadyPing}.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter {
   /** A manifest larger than this is refused (a 20 GiB image at 64 KiB chunks needs about 15 MiB). */
@@ -44,7 +39,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     this.where = where;
   }
 
-  private long readyPingNanos;
+  private final ReadyPing readyPing = new ReadyPing();
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
@@ -126,11 +121,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       case READY -> {
         if (msg instanceof Frame.Chunk c) {
           source.onChunk(c);
-        } else if (msg instanceof Frame.Pong p && readyPingNanos != 0 && p.payload() == readyPingNanos) {
-          readyPingNanos = 0;
-          source.onHandshakeRtt(System.nanoTime() - p.payload());
         } else if (msg instanceof Frame.Pong p) {
-          source.onPong(p);
+          long rtt = readyPing.rttOf(p);
+          if (rtt >= 0) {
+            source.offerRtt(rtt);
+          } else {
+            source.onPong(p);
+          }
         } else {
           throw unexpected(msg);
         }
@@ -142,8 +139,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   /** The PING goes out before {@code onReady}, so before any REQUEST of this connection. */
   private void ready(ChannelHandlerContext ctx, Manifest m, Profile p) {
     state = State.READY;
-    readyPingNanos = System.nanoTime();
-    ctx.writeAndFlush(new Frame.Ping(readyPingNanos), ctx.voidPromise());
+    readyPing.send(ctx);
     source.onReady(ctx.channel(), m, p);
   }
 

@@ -310,16 +310,6 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
   }
 
-  /**
-   * The round trip of the PING each session sends when it becomes ready, before any REQUEST (see
-   * {@link ClientSession}): the only sample guaranteed not to wait behind queued bulk data (later PINGs queue behind
-   * whatever is in flight). The smallest taken before there is a listener is given to it first, so the scheduler's
-   * minimum-RTT estimate starts from the truth.
-   */
-  void onHandshakeRtt(long rttNanos) {
-    offerRtt(rttNanos);
-  }
-
   void onPong(Frame.Pong p) {
     long now = System.nanoTime();
     lastProgressNanos = now;
