@@ -51,7 +51,7 @@ final class LinkEstimator {
   private long nextRoundDelivered;
   private long filterRound;
   private final double[] roundMax = new double[BW_ROUNDS];
-  private int roundsSampled;
+  private boolean sampled;
   private boolean startup = true;
   private double plateau;
   private int roundsWithoutGrowth;
@@ -150,7 +150,7 @@ final class LinkEstimator {
         addSample(rate);
       }
     }
-    if (newRound && !appLimited && roundsSampled > 0) {
+    if (newRound && !appLimited && sampled) {
       if (bandwidth > plateau * 1.25) {
         plateau = bandwidth;
         roundsWithoutGrowth = 0;
@@ -187,14 +187,10 @@ final class LinkEstimator {
     return round % 8 == 0 ? 1.25 : 1.0;
   }
 
-  boolean inStartup() {
-    return startup;
-  }
-
   private void addSample(double bytesPerSecond) {
     int slot = (int) (filterRound % BW_ROUNDS);
     roundMax[slot] = Math.max(roundMax[slot], bytesPerSecond);
-    roundsSampled++;
+    sampled = true;
     updateBandwidth();
   }
 
