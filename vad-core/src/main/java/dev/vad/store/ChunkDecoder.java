@@ -51,7 +51,7 @@ public final class ChunkDecoder {
    */
   public static ByteBuffer decodeOrVerify(Manifest manifest, ChunkKey key, ByteBuffer stored, ByteBuffer scratch)
       throws ChunkVerificationException {
-    if (!manifest.codec(key).name().equals(Codec.none().name())) {
+    if (manifest.codec(key) != Codec.none()) {
       scratch.clear();
       decode(manifest, key, stored, scratch);
       return scratch.flip();
