@@ -184,7 +184,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
       }
       this.listener = listener;
     }
-    loop.execute(() -> { // the handshake's RTT was measured before there was a listener
+    loop.execute(() -> { // the ready PING's round trip may have come back before there was a listener
       long rtt = unreportedRttNanos;
       unreportedRttNanos = 0;
       if (rtt > 0) {
