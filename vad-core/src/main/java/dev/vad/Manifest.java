@@ -1,8 +1,11 @@
 package dev.vad;
 
 import dev.vad.codec.Codec;
+import dev.vad.codec.CodecException;
 import dev.vad.codec.Codecs;
+import dev.vad.codec.UnsupportedCodecException;
 import dev.vad.pack.CorruptPackException;
+import dev.vad.spi.NamedRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.zip.CRC32C;
 
 /**
  * Describes an appliance: its images, the chunk size, and per chunk its SHA-256, whether it is all zeros, where its
@@ -118,6 +122,11 @@ public final class Manifest {
   /** Codec names used by this pack, in table order. */
   public List<String> codecNames() {
     return codecs.stream().map(Codec::name).toList();
+  }
+
+  /** Total size of the pack dictionaries this manifest carries (0 without any). */
+  public int dictionaryBytes() {
+    return codecs.stream().mapToInt(c -> c.dictionary().map(ByteBuffer::remaining).orElse(0)).sum();
   }
 
   public long chunkCount() {
@@ -323,6 +332,7 @@ public final class Manifest {
           }
         }
       }
+      writeDictionaries(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -337,7 +347,7 @@ public final class Manifest {
    * @param dataLength length of the data section; every stored extent must lie inside it
    */
   public static Manifest decode(ByteBuffer section, String where, long base, long dataLength)
-      throws CorruptPackException {
+      throws CorruptPackException, UnsupportedCodecException {
     ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int start = in.position();
     try {
@@ -423,10 +433,11 @@ public final class Manifest {
         in.get(name);
         String codecName = new String(name, StandardCharsets.US_ASCII);
         try {
-          codecs.add(Codecs.forName(codecName));
-        } catch (NoSuchElementException e) {
-          throw new CorruptPackException(where, at, "pack needs " + e.getMessage());
+          NamedRegistry.validateName(codecName);
+        } catch (IllegalArgumentException e) {
+          throw new CorruptPackException(where, at, "bad codec name: " + e.getMessage());
         }
+        codecs.add(Codecs.forPack(codecName, where));
       }
       b.codecs.clear();
       b.codecs.addAll(codecs);
@@ -468,6 +479,11 @@ public final class Manifest {
         }
       }
       if (in.hasRemaining()) {
+        readDictionaries(in, codecs, where, base, start);
+      }
+      b.codecs.clear();
+      b.codecs.addAll(codecs);
+      if (in.hasRemaining()) {
         throw new CorruptPackException(where, base + (in.position() - start),
             in.remaining() + " unexpected bytes after the manifest");
       }
@@ -493,6 +509,83 @@ public final class Manifest {
       throw new CorruptPackException(where, base + (in.position() - start), "manifest section truncated");
     }
   }
+
+  /**
+   * The dictionaries block that ends the layout part when a codec of this pack is bound to a dictionary:
+   * {@code u8 count}, then per dictionary {@code u8 codec index · u32 length · u32 CRC32C · bytes}. A pack without
+   * one ends after the chunk entries, as before dictionaries existed.
+   */
+  private void writeDictionaries(DataOutputStream out) throws IOException {
+    List<Integer> bound = new ArrayList<>();
+    for (int k = 0; k < codecs.size(); k++) {
+      if (codecs.get(k).dictionary().isPresent()) {
+        bound.add(k);
+      }
+    }
+    if (bound.isEmpty()) {
+      return;
+    }
+    out.writeByte(bound.size());
+    for (int k : bound) {
+      ByteBuffer d = codecs.get(k).dictionary().orElseThrow();
+      byte[] bytes = new byte[d.remaining()];
+      d.duplicate().get(bytes);
+      CRC32C crc = new CRC32C();
+      crc.update(bytes);
+      out.writeByte(k);
+      LittleEndian.writeInt(out, bytes.length);
+      LittleEndian.writeInt(out, (int) crc.getValue());
+      out.write(bytes);
+    }
+  }
+
+  /** Reads the dictionaries block (see {@link #writeDictionaries}) and binds each to its codec in {@code codecs}. */
+  private static void readDictionaries(ByteBuffer in, List<Codec> codecs, String where, long base, int start)
+      throws CorruptPackException {
+    long blockAt = base + (in.position() - start);
+    int count = Byte.toUnsignedInt(in.get());
+    if (count == 0 || count >= codecs.size()) {
+      throw new CorruptPackException(where, blockAt, "dictionary count " + count + " for " + codecs.size()
+          + " codecs");
+    }
+    boolean[] seen = new boolean[codecs.size()];
+    for (int d = 0; d < count; d++) {
+      long at = base + (in.position() - start);
+      int ci = Byte.toUnsignedInt(in.get());
+      int len = in.getInt();
+      int crc = in.getInt();
+      if (ci == 0 || ci >= codecs.size() || seen[ci]) {
+        throw new CorruptPackException(where, at, "dictionary for codec #" + ci + " of " + codecs.size()
+            + (ci < seen.length && seen[ci] ? " given twice" : " (no such codec)"));
+      }
+      seen[ci] = true;
+      if (len <= 0 || len > MAX_DICTIONARY || len > in.remaining()) {
+        throw new CorruptPackException(where, at, "dictionary of codec " + codecs.get(ci).name() + " is " + len
+            + " bytes; " + in.remaining() + " remain in the manifest (at most " + MAX_DICTIONARY + ")");
+      }
+      byte[] bytes = new byte[len];
+      in.get(bytes);
+      CRC32C c = new CRC32C();
+      c.update(bytes);
+      if ((int) c.getValue() != crc) {
+        throw new CorruptPackException(where, at, "dictionary of codec " + codecs.get(ci).name()
+            + " checksum mismatch");
+      }
+      Codec codec = codecs.get(ci);
+      if (!codec.supportsDictionary()) {
+        throw new CorruptPackException(where, at, "codec " + codec.name() + " takes no dictionary, but the pack has one");
+      }
+      try {
+        codecs.set(ci, codec.withDictionary(bytes));
+      } catch (CodecException e) {
+        throw new CorruptPackException(where, at, "dictionary of codec " + codec.name() + " is not usable: "
+            + e.getMessage());
+      }
+    }
+  }
+
+  /** Largest pack dictionary accepted (zstd's own tools default to 110 KiB; 4 MiB is generous). */
+  public static final int MAX_DICTIONARY = 4 << 20;
 
   /** Mutable builder used by the pack writer and the decoder. Not thread-safe. */
   public static final class Builder {

@@ -49,9 +49,23 @@ final class Converters {
   static final class CodecName implements ITypeConverter<Codec> {
     @Override
     public Codec convert(String value) {
+      int colon = value.indexOf(':');
+      String name = colon < 0 ? value : value.substring(0, colon);
+      Codec codec;
       try {
-        return Codecs.forName(value);
+        codec = Codecs.forName(name);
       } catch (NoSuchElementException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+      if (colon < 0) {
+        return codec;
+      }
+      String level = value.substring(colon + 1);
+      try {
+        return codec.withLevel(Integer.parseInt(level));
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("level '" + level + "' in '" + value + "' is not a number");
+      } catch (UnsupportedOperationException | IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
     }

@@ -3,6 +3,7 @@ package dev.vad.codec;
 import dev.vad.spi.NamedRegistry;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.Set;
@@ -25,6 +26,26 @@ public final class Codecs {
   public static Codec forName(String name) {
     return Holder.REGISTRY.forName(name).codec();
   }
+
+  /**
+   * The codec a pack names, for readers: like {@link #forName} but a missing codec is an
+   * {@link UnsupportedCodecException} that names the module adding it, when it is one of this project's.
+   *
+   * @param where the pack or URI, for the message
+   */
+  public static Codec forPack(String name, String where) throws UnsupportedCodecException {
+    try {
+      return forName(name);
+    } catch (NoSuchElementException e) {
+      String module = MODULES.get(name);
+      throw new UnsupportedCodecException(where, name, module != null
+          ? "add the module " + module + " (its jar) to the classpath; available here: " + String.join(", ", names())
+          : e.getMessage());
+    }
+  }
+
+  /** Codecs of this project that live in modules of their own, so a reader lacking one can say which to add. */
+  private static final Map<String, String> MODULES = Map.of("zstd", "dev.vad:vad-codec-zstd");
 
   public static Set<String> names() {
     return Holder.REGISTRY.names();

@@ -4,9 +4,13 @@ import dev.vad.ApplianceId;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** What a pack run produced. */
+/**
+ * What a pack run produced. {@code storedSize} counts chunk data only; {@code dictionaryBytes} is the size of the
+ * pack dictionary in the manifest (0 without one).
+ */
 public record PackSummary(ApplianceId id, Path path, long logicalSize, long storedSize, long fileSize,
-    long chunks, long zeroChunks, long duplicateChunks, long rawChunks, boolean profiled, Duration elapsed) {
+    long chunks, long zeroChunks, long duplicateChunks, long rawChunks, boolean profiled, Duration elapsed,
+    int dictionaryBytes) {
 
   /** Logical bytes per stored byte (higher is better). */
   public double ratio() {

@@ -58,6 +58,7 @@ public final class PackWriter {
 
   private final int chunkSize;
   private final Codec codec;
+  private final int dictionarySize;
   private final Profile profile;
   private final int threads;
   private final Progress progress;
@@ -65,6 +66,7 @@ public final class PackWriter {
   private PackWriter(Builder b) {
     this.chunkSize = b.chunkSize;
     this.codec = b.codec;
+    this.dictionarySize = b.dictionarySize;
     this.profile = b.profile;
     this.threads = b.threads;
     this.progress = b.progress;
@@ -105,7 +107,8 @@ public final class PackWriter {
     }
 
     long total = specs.stream().mapToLong(ImageSpec::size).sum();
-    return assemble(out, profile, t0, data -> new Pipeline(sources, specs, mb, data, total).run(), mb);
+    Codec bound = dictionarySize > 0 ? withTrainedDictionary(sources, specs) : codec;
+    return assemble(out, profile, t0, data -> new Pipeline(sources, specs, mb, data, total, bound).run(), mb);
   }
 
   /**
@@ -156,6 +159,83 @@ public final class PackWriter {
       return pos;
     }, mb);
   }
+
+  /**
+   * Trains the pack dictionary from the pack's own chunks and binds the codec to it. Samples: the profile's chunks
+   * first (the working set is what a slow link moves first, so it should compress best), then chunks spread evenly
+   * over the images, all-zero ones skipped, up to {@link #SAMPLE_FACTOR} times the dictionary size. If the images
+   * give too little to train on (a tiny or nearly empty image), the pack is written without a dictionary.
+   */
+  private Codec withTrainedDictionary(List<ImageSource> sources, List<ImageSpec> specs) throws IOException {
+    long budget = (long) dictionarySize * SAMPLE_FACTOR;
+    List<byte[]> samples = new ArrayList<>();
+    Set<ChunkKey> taken = new HashSet<>();
+    long[] size = {0};
+    FileChannel[] in = new FileChannel[sources.size()];
+    try {
+      for (int i = 0; i < in.length; i++) {
+        in[i] = FileChannel.open(sources.get(i).path(), StandardOpenOption.READ);
+      }
+      if (profile != null) {
+        for (Profile.Entry e : profile.entries()) {
+          if (size[0] >= budget / 2) {
+            break;
+          }
+          sample(in, specs, e.key(), samples, taken, size);
+        }
+      }
+      long totalChunks = specs.stream().mapToLong(ImageSpec::chunkCount).sum();
+      // Passes with a halving stride, so a sparse disk (most chunks zero) still fills the budget.
+      for (long stride = Math.max(1, totalChunks * chunkSize / budget); size[0] < budget; stride /= 2) {
+        for (int i = 0; i < specs.size() && size[0] < budget; i++) {
+          for (long c = 0; c < specs.get(i).chunkCount() && size[0] < budget; c += stride) {
+            sample(in, specs, ChunkKey.of(i, c), samples, taken, size);
+          }
+        }
+        if (stride == 1) {
+          break;
+        }
+      }
+    } finally {
+      for (FileChannel ch : in) {
+        if (ch != null) {
+          ch.close();
+        }
+      }
+    }
+    try {
+      return codec.withDictionary(codec.trainDictionary(samples, dictionarySize));
+    } catch (dev.vad.codec.CodecException e) {
+      LOG.warn("packing without a dictionary: training on {} chunks ({} bytes) failed: {}", samples.size(), size[0],
+          e.getMessage());
+      return codec;
+    }
+  }
+
+  /** Sample bytes per dictionary byte; zstd's documentation suggests about 100. */
+  private static final int SAMPLE_FACTOR = 100;
+
+  private void sample(FileChannel[] in, List<ImageSpec> specs, ChunkKey key, List<byte[]> samples,
+      Set<ChunkKey> taken, long[] size) throws IOException {
+    if (!taken.add(key)) {
+      return;
+    }
+    int len = specs.get(key.image()).chunkLength(key.index());
+    byte[] raw = new byte[len];
+    ByteBuffer b = ByteBuffer.wrap(raw);
+    long pos = key.index() * chunkSize;
+    while (b.hasRemaining()) {
+      if (in[key.image()].read(b, pos + b.position()) < 0) {
+        return; // the image shrank; the pipeline reports it with the image's name
+      }
+    }
+    if (!Digests.isZero(raw, 0, len)) {
+      samples.add(raw);
+      size[0] += len;
+    }
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PackWriter.class);
 
   /** Produces the chunk data section into a channel; returns its length. */
   @FunctionalInterface
@@ -238,7 +318,8 @@ public final class PackWriter {
       done = true;
       return new PackSummary(manifest.id(), target, manifest.logicalSize(), manifest.storedSize(),
           Files.size(target), manifest.chunkCount(), manifest.zeroChunks(), manifest.duplicateChunks(),
-          manifest.rawChunks(), profileBytes.length > 0, Duration.ofNanos(System.nanoTime() - t0));
+          manifest.rawChunks(), profileBytes.length > 0, Duration.ofNanos(System.nanoTime() - t0),
+          manifest.dictionaryBytes());
     } finally {
       Files.deleteIfExists(tmpData);
       if (!done) {
@@ -268,10 +349,13 @@ public final class PackWriter {
     private final ArrayBlockingQueue<byte[]> rawPool = new ArrayBlockingQueue<>(window + 1);
     private final ArrayBlockingQueue<byte[]> packedPool = new ArrayBlockingQueue<>(window + 1);
     private final Map<DigestKey, ChunkKey> owners = new HashMap<>();
+    private final Codec codec;
     private long dataPos;
     private long done;
 
-    Pipeline(List<ImageSource> sources, List<ImageSpec> specs, Manifest.Builder mb, FileChannel data, long total) {
+    Pipeline(List<ImageSource> sources, List<ImageSpec> specs, Manifest.Builder mb, FileChannel data, long total,
+        Codec codec) {
+      this.codec = codec;
       this.sources = sources;
       this.specs = specs;
       this.mb = mb;
@@ -426,6 +510,7 @@ public final class PackWriter {
   public static final class Builder {
     private int chunkSize = ChunkSizes.DEFAULT;
     private Codec codec = Codec.lz4();
+    private int dictionarySize;
     private Profile profile;
     private int threads = Runtime.getRuntime().availableProcessors();
     private Progress progress = Progress.NONE;
@@ -439,6 +524,19 @@ public final class PackWriter {
 
     public Builder codec(Codec codec) {
       this.codec = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /**
+     * Trains a dictionary of at most {@code maxBytes} from the pack's chunks and compresses every chunk with it; the
+     * dictionary is stored in the manifest (the appliance id does not change). 0 (the default) means none. The codec
+     * must {@linkplain Codec#supportsDictionary() support} dictionaries; {@link #build()} checks.
+     */
+    public Builder dictionary(int maxBytes) {
+      if (maxBytes < 0 || maxBytes > Manifest.MAX_DICTIONARY) {
+        throw new IllegalArgumentException("dictionary size must be 0.." + Manifest.MAX_DICTIONARY + ": " + maxBytes);
+      }
+      this.dictionarySize = maxBytes;
       return this;
     }
 
@@ -462,6 +560,12 @@ public final class PackWriter {
     }
 
     public PackWriter build() {
+      if (dictionarySize > 0 && !codec.supportsDictionary()) {
+        throw new IllegalArgumentException("codec " + codec.name() + " takes no dictionary");
+      }
+      if (dictionarySize > 0 && codec.dictionary().isPresent()) {
+        throw new IllegalArgumentException("codec " + codec.name() + " is already bound to a dictionary");
+      }
       return new PackWriter(this);
     }
   }
