@@ -16,9 +16,11 @@ import java.util.Map;
  * @param demandMisses accesses that found a chunk missing and requested it
  * @param prefetchHits first accesses of chunks that prefetch had brought in time
  * @param hits accesses that found the data present
- * @param chunksFetched stored chunks received and verified
- * @param bytesFetched stored bytes received and verified
- * @param bytesWasted stored bytes fetched that were never read
+ * @param chunksFetched stored chunks received and verified, each counted once
+ * @param bytesFetched stored bytes (as compressed in the pack and sent on the wire, without frame headers) of every
+ *     chunk that arrived, including a second copy of one already here (a response that crossed a cancel or a
+ *     promotion)
+ * @param bytesWasted stored bytes fetched that were never read, and every second copy
  * @param corruptChunks chunks received that failed verification (refetched, never served)
  * @param linkUtilization bytes fetched / (estimated bandwidth × time spent fetching), 0..1
  */

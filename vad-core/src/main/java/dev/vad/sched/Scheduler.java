@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * from readers and the network; the simulator drives the same code on a virtual clock.
  *
  * <p>Rules it keeps: a demand miss is requested at once and never waits in the client queue; concurrent readers of
- * the same chunk coalesce into one request; a demand for a chunk already in flight as prefetch promotes it (and the
- * duplicate is cancelled when the first copy arrives); in-flight prefetch stays within about
+ * the same chunk coalesce into one request; a demand for a chunk already in flight as prefetch promotes it
+ * ({@link Action.Promote}: never a second request; a source that can only promote by asking again is told to cancel
+ * when the first copy arrives); in-flight prefetch stays within about
  * {@code bandwidth × RTT × factor} bytes; the policy orders prefetch and decides readiness.
  *
  * <p>The scheduler works on <em>units</em>: chunks that have stored bytes (dedup owners). A chunk that duplicates
@@ -79,6 +80,7 @@ public final class Scheduler {
   private long bytesFetched;
   private long chunksFetched;
   private long duplicateArrivals;
+  private long duplicateBytes;
   private long failures;
   private long requestsSent;
   private long promotions;
@@ -170,7 +172,7 @@ public final class Scheduler {
         state[u] = DEMANDING;
         inflightPrefetchBytes -= unitBytes[u];
         promoted.set(u);
-        send(u, Priority.DEMAND);
+        outbox.add(new Action.Promote(units.get(u))); // the request out stays the one whose answer is awaited
       }
       default -> {
         demandMisses++;
@@ -183,12 +185,17 @@ public final class Scheduler {
     return false;
   }
 
-  /** The stored bytes of unit {@code owner} arrived, verified and stored. Duplicates and strays are ignored. */
+  /**
+   * The stored bytes of unit {@code owner} arrived, verified and stored; or arrived again for a unit already present
+   * (a second copy: its bytes crossed the link, so they count as fetched, and as wasted, but change nothing else).
+   */
   public void arrived(ChunkKey owner, long nowNanos) {
     advanceTo(nowNanos);
     int u = unitFor(owner);
     if (state[u] == PRESENT) {
       duplicateArrivals++;
+      duplicateBytes += unitBytes[u];
+      bytesFetched += unitBytes[u];
       return;
     }
     if (state[u] != MISSING) { // MISSING: a late copy after a failure; still good data, nothing outstanding
@@ -322,9 +329,13 @@ public final class Scheduler {
     return missingBytes;
   }
 
-  /** Counters so far. {@code bytesWasted} counts fetched units no reader has touched yet. */
+  /**
+   * Counters so far. {@code bytesFetched} counts the stored bytes of every copy that arrived, {@code chunksFetched}
+   * the units fetched (each once); {@code bytesWasted} counts fetched units no reader has touched yet and every
+   * second copy.
+   */
   public SchedulerStats stats() {
-    long wasted = 0;
+    long wasted = duplicateBytes;
     for (int u = fetched.nextSetBit(0); u >= 0; u = fetched.nextSetBit(u + 1)) {
       if (!accessed.get(u)) {
         wasted += unitBytes[u];
@@ -364,14 +375,9 @@ public final class Scheduler {
   }
 
   private void send(int u, Priority priority) {
-    if (state[u] == DEMANDING && promoted.get(u)) {
-      // a prefetch request already out, now also demanded: whichever copy arrives first, the request it answers
-      // was sent when the prefetch was (timing it from now would read as a round trip of next to nothing)
-    } else {
-      link.sent(u, now, outstanding == 0);
-      sentAt[u] = now;
-      outstanding++;
-    }
+    link.sent(u, now, outstanding == 0);
+    sentAt[u] = now;
+    outstanding++;
     requestsSent++;
     outbox.add(new Action.Request(units.get(u), priority));
   }

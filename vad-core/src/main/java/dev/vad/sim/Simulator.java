@@ -26,7 +26,8 @@ import java.util.Set;
  * Replays a trace against the real {@link Scheduler} on a virtual clock and a {@link LinkModel}: discrete events,
  * no threads, deterministic. The VM's clock pauses while it stalls: trace time is VM progress, stall time adds to
  * wall time. The server keeps a priority send queue (demand first) in front of a link that carries one response at
- * a time.
+ * a time. A promotion moves a key ahead if the server still has it queued and is otherwise ignored, as on vad+tcp:
+ * nothing is sent twice.
  *
  * <p>Writes that cover whole chunks need no data (they go to the overlay); partial writes fetch like reads.
  */
@@ -62,7 +63,7 @@ public final class Simulator {
     return new Run().execute();
   }
 
-  private enum Kind { REQUEST_AT_SERVER, CANCEL_AT_SERVER, TX_DONE, ARRIVAL, VM_STEP }
+  private enum Kind { REQUEST_AT_SERVER, PROMOTE_AT_SERVER, CANCEL_AT_SERVER, TX_DONE, ARRIVAL, VM_STEP }
 
   private record Event(long time, long seq, Kind kind, ChunkKey key, Priority priority) {}
 
@@ -131,6 +132,7 @@ public final class Simulator {
         now = e.time;
         switch (e.kind) {
           case REQUEST_AT_SERVER -> onRequestAtServer(e.key, e.priority);
+          case PROMOTE_AT_SERVER -> onPromoteAtServer(e.key);
           case CANCEL_AT_SERVER -> onCancelAtServer(e.key);
           case TX_DONE -> {
             linkBusy = false;
@@ -168,6 +170,8 @@ public final class Simulator {
         observer.accept(a);
         if (a instanceof Action.Request r) {
           schedule(now + link.rttNanos() / 2, Kind.REQUEST_AT_SERVER, r.key(), r.priority());
+        } else if (a instanceof Action.Promote p) {
+          schedule(now + link.rttNanos() / 2, Kind.PROMOTE_AT_SERVER, p.key(), null);
         } else if (a instanceof Action.Cancel c) {
           schedule(now + link.rttNanos() / 2, Kind.CANCEL_AT_SERVER, c.key(), null);
         } else if (a instanceof Action.Ready) {
@@ -197,6 +201,13 @@ public final class Simulator {
         queued.put(key, p);
       }
       startTransmission();
+    }
+
+    /** Moves a key still queued as prefetch ahead; one already sent is not sent again. */
+    private void onPromoteAtServer(ChunkKey key) {
+      if (queued.get(key) == Priority.PREFETCH) {
+        onRequestAtServer(key, Priority.DEMAND);
+      }
     }
 
     private void onCancelAtServer(ChunkKey key) {

@@ -64,6 +64,12 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final Map<ChunkKey, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
   private final Map<ChunkKey, Integer> attempts = new ConcurrentHashMap<>();
   private final Map<ChunkKey, IOException> lastFailure = new ConcurrentHashMap<>();
+  /**
+   * Chunks whose bytes came and wait for (or are in) decoding, with the number of copies: the scheduler still counts
+   * them in flight, and there is nothing left to promote (a source that promotes by asking again would fetch them
+   * twice).
+   */
+  private final Map<ChunkKey, Integer> receiving = new ConcurrentHashMap<>();
   private final AtomicLongArray[] accessed;
   private final List<StreamingImage> images;
   private final ExecutorService decoders;
@@ -179,17 +185,12 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
 
       @Override
       public void onChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
-        try {
-          decoders.execute(() -> {
-            try {
-              receive(key, stored);
-            } finally {
-              release.run();
-            }
-          });
-        } catch (RejectedExecutionException e) {
-          release.run(); // closed meanwhile
-        }
+        decode(key, stored, release);
+      }
+
+      @Override
+      public void onUnrequestedChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
+        decode(key, stored, release); // crossed a cancel or a promotion: still a good chunk, or a copy to count
       }
 
       @Override
@@ -214,6 +215,23 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
     checkComplete();
     execute(out);
+  }
+
+  private void decode(ChunkKey key, ByteBuffer stored, Runnable release) {
+    receiving.merge(key, 1, Integer::sum);
+    try {
+      decoders.execute(() -> {
+        try {
+          receive(key, stored);
+        } finally {
+          receiving.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+          release.run();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      receiving.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+      release.run(); // closed meanwhile
+    }
   }
 
   private void tick() {
@@ -244,6 +262,10 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       try {
         if (a instanceof Action.Request r) {
           source.request(r.key(), r.priority());
+        } else if (a instanceof Action.Promote p) {
+          if (!receiving.containsKey(p.key())) { // else its bytes are here, being verified
+            source.promote(p.key());
+          }
         } else if (a instanceof Action.Cancel c) {
           source.cancel(c.key());
         } else if (a instanceof Action.Ready) {
@@ -264,8 +286,13 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
   }
 
+  /** Verifies and stores a chunk that arrived, requested or not, and tells the scheduler. */
   private void receive(ChunkKey owner, ByteBuffer stored) {
     if (closed.get()) {
+      return;
+    }
+    if (cachedWithDuplicates(owner)) { // a second copy: nothing to decode, but its bytes came over the link
+      arrived(owner);
       return;
     }
     ByteBuffer plain;
@@ -274,7 +301,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     } catch (ChunkVerificationException e) {
       corruptChunks.incrementAndGet();
       log.warn("{}: {} from {}; fetching it again", manifest.id().shortHex(), e.getMessage(), source.describe());
-      fetchFailed(owner, e);
+      fetchFailed(owner, e); // the scheduler knows whether anything is still out for it
       return;
     } catch (RuntimeException e) {
       fetchFailed(owner, new IOException("chunk " + owner + " could not be decoded: " + e, e));
@@ -301,6 +328,11 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
     attempts.remove(owner);
     lastFailure.remove(owner);
+    arrived(owner);
+  }
+
+  /** The owner's bytes are in the cache, with every chunk that shares them: tells the scheduler and the readers. */
+  private void arrived(ChunkKey owner) {
     List<Action> out;
     synchronized (lock) {
       scheduler.arrived(owner, now());

@@ -35,7 +35,20 @@ public interface ChunkSource extends Closeable {
    */
   void request(ChunkKey key, Priority priority);
 
-  /** Withdraws a request; a response already on its way may still arrive and is then simply ignored. */
+  /**
+   * A reader now waits for {@code key}, requested earlier as prefetch: answer it as demand if it is still
+   * outstanding. If it is not (answered meanwhile: the bytes are with the listener) this must not fetch it again.
+   * The default asks again with {@link Priority#DEMAND}, which can fetch the chunk twice; sources that know what
+   * they have outstanding override it.
+   */
+  default void promote(ChunkKey key) {
+    request(key, Priority.DEMAND);
+  }
+
+  /**
+   * Withdraws a request. A response already on its way may still arrive; a source that receives it hands it to
+   * {@link Listener#onUnrequestedChunk} rather than dropping bytes that crossed the link.
+   */
   void cancel(ChunkKey key);
 
   /** A short description for logs and metrics: scheme and address. */
@@ -61,6 +74,16 @@ public interface ChunkSource extends Closeable {
         release.run();
       }
       onChunk(key, copy);
+    }
+
+    /**
+     * The stored bytes of {@code key} that arrived with no request outstanding: an answer already on its way when
+     * its request was cancelled, or a second answer to a promoted prefetch, or one that crossed a reconnect. They are
+     * the chunk's stored bytes, unverified like any other: a consumer may verify and keep them, and counts them as
+     * fetched. Lent as in {@link #onChunk(ChunkKey, ByteBuffer, Runnable)}; the default releases them unused.
+     */
+    default void onUnrequestedChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
+      release.run();
     }
 
     /** The request for {@code key} failed; the consumer may ask again. */

@@ -111,17 +111,23 @@ class SchedulerTest {
     ChunkKey inFlight = requests(actions, Priority.PREFETCH).get(2).key();
     assertThat(s.access(inFlight, now)).isFalse();
     List<Action> promoted = drain(s);
-    assertThat(promoted.get(0)).isEqualTo(new Action.Request(inFlight, Priority.DEMAND));
+    assertThat(promoted.get(0)).as("promoted, not requested again").isEqualTo(new Action.Promote(inFlight));
+    assertThat(promoted).doesNotContain(new Action.Request(inFlight, Priority.DEMAND));
     assertThat(requests(promoted, Priority.PREFETCH)).as("the promoted bytes no longer count as prefetch")
         .hasSizeLessThanOrEqualTo(1);
     now += 30 * MS;
     s.arrived(inFlight, now);
     List<Action> out = drain(s);
     assertThat(out).contains(new Action.Cancel(inFlight));
-    // a stray second copy is ignored
+    long fetched = s.stats().bytesFetched();
+    long wasted = s.stats().bytesWasted();
+    // a second copy changes nothing but the byte counts: it crossed the link all the same
     s.arrived(inFlight, now + MS);
+    assertThat(drain(s)).isEmpty();
     assertThat(s.stats().duplicateArrivals()).isEqualTo(1);
     assertThat(s.stats().chunksFetched()).isEqualTo(1);
+    assertThat(s.stats().bytesFetched()).isEqualTo(fetched + m.storedLength(inFlight));
+    assertThat(s.stats().bytesWasted()).isEqualTo(wasted + m.storedLength(inFlight));
   }
 
   @Test

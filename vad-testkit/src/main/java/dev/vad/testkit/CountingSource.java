@@ -51,6 +51,13 @@ public final class CountingSource implements ChunkSource {
   }
 
   @Override
+  public void promote(ChunkKey key) {
+    if (!blackHoled.contains(key)) {
+      inner.promote(key);
+    }
+  }
+
+  @Override
   public void cancel(ChunkKey key) {
     inner.cancel(key);
   }

@@ -139,6 +139,8 @@ public abstract class PolicyContractKit {
       }
       assertThat(prefetch.values()).as("prefetch requests per chunk over %s", link).allMatch(n -> n == 1);
       assertThat(demand.values()).as("demand requests per chunk over %s", link).allMatch(n -> n == 1);
+      assertThat(demand.keySet()).as("chunks requested as prefetch and again as demand (promote instead) over %s",
+          link).noneMatch(prefetch::containsKey);
       assertThat(actions.stream().filter(a -> a instanceof Action.Ready).count()).isEqualTo(1);
       assertThat(metrics.workloadNanos()).as("the workload finished").isGreaterThanOrEqualTo(
           test.durationMicros() * 1000);
@@ -188,8 +190,8 @@ public abstract class PolicyContractKit {
         }
       }
     }
-    long demanded = actions.stream().filter(a -> a instanceof Action.Request r && r.priority() == Priority.DEMAND)
-        .count();
+    long demanded = actions.stream().filter(a -> a instanceof Action.Request r && r.priority() == Priority.DEMAND
+        || a instanceof Action.Promote).count();
     assertThat(metrics.demandMisses()).isEqualTo(demanded);
     assertThat(metrics.demandMisses()).isLessThanOrEqualTo(owners.size());
     assertThat(metrics.stallCount()).isLessThanOrEqualTo(test.size());

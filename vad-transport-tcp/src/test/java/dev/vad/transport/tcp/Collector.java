@@ -21,6 +21,8 @@ final class Collector implements ChunkSource.Listener {
   final Map<ChunkKey, IOException> failures = new ConcurrentHashMap<>();
   final List<Long> rtts = Collections.synchronizedList(new ArrayList<>());
   final AtomicInteger duplicates = new AtomicInteger();
+  /** Chunks that arrived with no request outstanding (cancelled, or answered already). */
+  final List<ChunkKey> unrequested = Collections.synchronizedList(new ArrayList<>());
   volatile long delayNanos;
 
   Collector() {}
@@ -38,6 +40,12 @@ final class Collector implements ChunkSource.Listener {
     if (delayNanos > 0) {
       LockSupport.parkNanos(delayNanos);
     }
+  }
+
+  @Override
+  public void onUnrequestedChunk(ChunkKey key, ByteBuffer stored, Runnable release) {
+    unrequested.add(key);
+    release.run();
   }
 
   @Override

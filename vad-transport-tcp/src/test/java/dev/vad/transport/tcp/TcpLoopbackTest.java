@@ -266,6 +266,10 @@ class TcpLoopbackTest {
     assertThat(c.chunks.keySet()).doesNotContainAnyElementsOf(cancelled);
     assertThat(c.failures).isEmpty();
     assertThat(store.reads.get()).as("chunks the server read and sent").isLessThan(keys.size() * 3 / 4);
+    // what was on its way when the cancel came still reaches the listener, for it to use or count
+    assertThat(c.unrequested).doesNotHaveDuplicates().allMatch(cancelled::contains);
+    assertThat(c.chunks.size() + c.unrequested.size()).as("chunks delivered, requested or not")
+        .isEqualTo(store.reads.get());
   }
 
   @Test

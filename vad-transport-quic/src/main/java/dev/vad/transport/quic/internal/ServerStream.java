@@ -133,6 +133,10 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
 
   private void request(ChannelHandlerContext ctx, Conn conn, Frame.Request r) {
     QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
+    if (r.promote()) { // vad+tcp only (its server sends FLAG_PROMOTE); a demand stream overtakes prefetch here
+      protocol(ctx, "priority class PROMOTE is not used on vad+quic");
+      return;
+    }
     if (r.demand()) {
       if (role != Role.NEW) {
         protocol(ctx, "a demand REQUEST must open its own stream");

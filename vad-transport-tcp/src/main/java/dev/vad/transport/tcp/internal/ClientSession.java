@@ -31,6 +31,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private Section profileBytes;
   private long dataLength;
   private Manifest manifest;
+  private int serverFlags;
 
   ClientSession(TcpChunkSource source, byte[] applianceId, boolean wantSections, String where) {
     this.source = source;
@@ -81,6 +82,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           throw new IOException(where + ": server speaks vad+tcp version " + ok.version() + ", expected "
               + Frame.VERSION);
         }
+        serverFlags = ok.flags();
         if (wantSections) {
           state = State.MANIFEST;
         } else {
@@ -140,7 +142,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private void ready(ChannelHandlerContext ctx, Manifest m, Profile p) {
     state = State.READY;
     readyPing.send(ctx);
-    source.onReady(ctx.channel(), m, p);
+    source.onReady(ctx.channel(), m, p, (serverFlags & Frame.FLAG_PROMOTE) != 0);
   }
 
   private IOException unexpected(Object msg) {

@@ -27,6 +27,11 @@ public sealed interface Frame {
   int VERSION = 1;
   /** HELLO flag: send MANIFEST and PROFILE after HELLO_OK. */
   int FLAG_WANT_MANIFEST = 1;
+  /**
+   * HELLO_OK flag: the server understands {@link #PRIORITY_PROMOTE}. Clients of servers without it promote with a
+   * demand REQUEST, which the server answers a second time if it wrote the prefetch answer already.
+   */
+  int FLAG_PROMOTE = 2;
   /** Bytes of the length prefix. */
   int LENGTH_BYTES = 4;
   /** Bytes of a CHUNK frame between the length prefix and the stored bytes (type, request id, key). */
@@ -42,6 +47,12 @@ public sealed interface Frame {
   /** Priority classes on the wire. */
   int PRIORITY_DEMAND = 0;
   int PRIORITY_PREFETCH = 1;
+  /**
+   * Not a request for bytes: moves keys the server still has queued as prefetch to the demand class; a key it is not
+   * holding (its answer already written, or never asked for) is ignored. Only to servers that sent
+   * {@link #FLAG_PROMOTE}.
+   */
+  int PRIORITY_PROMOTE = 2;
 
   record Hello(int magic, int version, int flags, byte[] applianceId) implements Frame {
     public Hello {
@@ -94,6 +105,10 @@ public sealed interface Frame {
   record Request(int requestId, int priority, long[] keys) implements Frame {
     public boolean demand() {
       return priority == PRIORITY_DEMAND;
+    }
+
+    public boolean promote() {
+      return priority == PRIORITY_PROMOTE;
     }
 
     @Override

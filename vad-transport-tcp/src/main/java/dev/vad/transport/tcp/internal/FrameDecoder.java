@@ -119,7 +119,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     int requestId = body.readIntLE();
     int priority = body.readUnsignedByte();
     long count = body.readUnsignedIntLE();
-    if (priority != Frame.PRIORITY_DEMAND && priority != Frame.PRIORITY_PREFETCH) {
+    if (priority != Frame.PRIORITY_DEMAND && priority != Frame.PRIORITY_PREFETCH
+        && priority != Frame.PRIORITY_PROMOTE) {
       return bad("REQUEST " + requestId + " has unknown priority class " + priority);
     }
     if (count == 0 || count * 8 != body.readableBytes()) {

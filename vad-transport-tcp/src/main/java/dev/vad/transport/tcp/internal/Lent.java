@@ -38,6 +38,15 @@ public final class Lent extends AtomicBoolean implements Runnable {
    */
   public static IOException deliver(ByteBuf data, ChunkKey key, Manifest manifest, ChunkSource.Listener listener,
       boolean open, String describe) {
+    return deliver(data, key, manifest, listener, open, describe, true);
+  }
+
+  /**
+   * As {@link #deliver(ByteBuf, ChunkKey, Manifest, ChunkSource.Listener, boolean, String)}, to
+   * {@link ChunkSource.Listener#onUnrequestedChunk} if {@code requested} is false.
+   */
+  public static IOException deliver(ByteBuf data, ChunkKey key, Manifest manifest, ChunkSource.Listener listener,
+      boolean open, String describe, boolean requested) {
     boolean lent = false;
     try {
       int expected = manifest.storedLength(key);
@@ -49,7 +58,11 @@ public final class Lent extends AtomicBoolean implements Runnable {
       if (open) {
         lent = true;
         try {
-          listener.onChunk(key, data.nioBuffer(), new Lent(data));
+          if (requested) {
+            listener.onChunk(key, data.nioBuffer(), new Lent(data));
+          } else {
+            listener.onUnrequestedChunk(key, data.nioBuffer(), new Lent(data));
+          }
         } catch (RuntimeException ex) {
           log.warn("{}: listener failed on chunk {}", describe, key, ex);
         }

@@ -360,13 +360,19 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   }
 
   /**
-   * The request a CHUNK answers, no longer outstanding; or null, with the data released, if there is none (cancelled,
-   * answered already, or asked for before a reconnect).
+   * The request a CHUNK answers, no longer outstanding; or null if there is none (cancelled, answered already, or
+   * asked for before a reconnect), and then the bytes, which crossed the link all the same, go to the listener as
+   * {@linkplain Listener#onUnrequestedChunk unrequested} (or are released if the length is wrong).
    */
   protected final R answered(Frame.Chunk c) {
     R o = outstanding.remove(c.key());
     if (o == null) {
-      c.data().release();
+      ChunkKey key = ChunkKey.unpack(c.key());
+      if (!manifest.contains(key) || manifest.isZero(key)) {
+        c.data().release(); // not a chunk of this appliance: nothing anyone asked for
+      } else {
+        Lent.deliver(c.data(), key, manifest, listener, !closed.get() && listener != null, describe, false);
+      }
     }
     return o;
   }

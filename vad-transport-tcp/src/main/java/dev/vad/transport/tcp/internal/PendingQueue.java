@@ -7,8 +7,8 @@ import java.util.LinkedHashMap;
 /**
  * A connection's responses not yet written: two FIFO classes (demand, prefetch) of chunk keys plus a FIFO of
  * per-key errors, which go first. Holds keys only; bytes are read when an item is written. A key is queued at most
- * once: asking again for a queued key does nothing, except that a demand request for a key queued as prefetch moves
- * it to the demand class. Not thread-safe (one per channel, used on its event loop).
+ * once: asking again for a queued key does nothing, except that a demand request or a {@link #promote} for a key
+ * queued as prefetch moves it to the demand class. Not thread-safe (one per channel, used on its event loop).
  */
 public final class PendingQueue {
   /** One pending response; {@code errorCode} is 0 for a chunk. */
@@ -48,6 +48,19 @@ public final class PendingQueue {
     }
     (isDemand ? demand : prefetch).put(key, new Item(key, requestId, 0));
     return Offer.QUEUED;
+  }
+
+  /**
+   * Moves {@code key} from the prefetch class to the end of the demand class, answering {@code requestId}; true if
+   * it was queued as prefetch. A key not queued is left alone: its answer is written already (or was never asked
+   * for), and a promotion must never make the server send a chunk twice.
+   */
+  public boolean promote(long key, int requestId) {
+    if (prefetch.remove(key) == null) {
+      return false;
+    }
+    demand.put(key, new Item(key, requestId, 0));
+    return true;
   }
 
   /** Queues an error response for {@code key}; false if the error queue is full (the caller should give up). */

@@ -52,6 +52,12 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
   }
 
   private void admit(ChannelHandlerContext ctx, Admitted a) {
+    if (a.promote()) {
+      for (long k : a.keys()) {
+        queue.promote(k, a.requestId());
+      }
+      return;
+    }
     boolean full = false;
     for (long k : a.rejected()) {
       full |= !queue.offerError(k, a.requestId(), ErrorCodes.NO_SUCH_CHUNK);

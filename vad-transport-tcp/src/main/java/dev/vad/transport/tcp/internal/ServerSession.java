@@ -115,7 +115,8 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     bound = app;
     boolean sections = (h.flags() & Frame.FLAG_WANT_MANIFEST) != 0;
     List<Frame> preamble = new ArrayList<>();
-    preamble.add(new Frame.HelloOk(Frame.VERSION, limits.maxFrame(), sections ? Frame.FLAG_WANT_MANIFEST : 0));
+    preamble.add(new Frame.HelloOk(Frame.VERSION, limits.maxFrame(),
+        (sections ? Frame.FLAG_WANT_MANIFEST : 0) | Frame.FLAG_PROMOTE));
     if (sections) {
       preamble.addAll(app.sections());
     }
@@ -124,6 +125,10 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   }
 
   private void admit(ChannelHandlerContext ctx, Frame.Request r) {
+    if (r.promote()) { // asks for nothing new: keys the writer does not hold are ignored there, valid or not
+      ctx.fireChannelRead(new Admitted(r.requestId(), r.priority(), r.keys(), new long[0]));
+      return;
+    }
     long[] keys = r.keys();
     int bad = 0;
     for (long k : keys) {
@@ -145,7 +150,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
         }
       }
     }
-    ctx.fireChannelRead(new Admitted(r.requestId(), r.demand(), good, rejected));
+    ctx.fireChannelRead(new Admitted(r.requestId(), r.priority(), good, rejected));
   }
 
   /** A non-fatal ERROR; if the client is not reading what we already owe it, give up on it instead of buffering. */

@@ -1,5 +1,6 @@
 package dev.vad.transport.tcp.internal;
 
+import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.transport.Priority;
@@ -47,9 +48,12 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   // Event-loop confined from here on.
   private final LinkedHashSet<Long> sendDemand = new LinkedHashSet<>();
   private final LinkedHashSet<Long> sendPrefetch = new LinkedHashSet<>();
+  private final LinkedHashSet<Long> sendPromote = new LinkedHashSet<>();
   private final LinkedHashSet<Long> sendCancel = new LinkedHashSet<>();
   private Channel channel;
   private boolean ready;
+  /** The current connection's server takes PROMOTE requests ({@link Frame#FLAG_PROMOTE}). */
+  private boolean serverPromotes;
   private int nextRequestId = 1;
   private long backoffMillis;
   private final Queue<Op> ops = new ConcurrentLinkedQueue<>();
@@ -110,7 +114,23 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
    */
   @Override
   protected void submit(long key, Priority priority) {
-    ops.add(new Op(key, priority));
+    enqueue(new Op(key, priority, false));
+  }
+
+  /**
+   * Promotes a prefetch request still outstanding; one answered already (even a moment ago, its CHUNK read while
+   * this waited for the event loop) is not asked for again.
+   */
+  @Override
+  public void promote(ChunkKey key) {
+    if (isClosed()) {
+      throw new IllegalStateException(describe + ": source is closed");
+    }
+    enqueue(new Op(key.packed(), Priority.DEMAND, true));
+  }
+
+  private void enqueue(Op op) {
+    ops.add(op);
     if (opsScheduled.compareAndSet(false, true)) {
       loop.execute(this::drainOps);
     }
@@ -121,14 +141,17 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     for (Op op; (op = ops.poll()) != null; ) {
       if (op.priority == null) {
         onCancel(op.key);
-      } else {
+      } else if (!op.promoteOnly || outstanding.containsKey(op.key)) {
         onRequest(op.key, op.priority);
       }
     }
   }
 
-  /** A request ({@code priority} set) or a cancel ({@code priority} null), in the order callers made them. */
-  private record Op(long key, Priority priority) {}
+  /**
+   * A request ({@code priority} set), a promotion (also {@code promoteOnly}) or a cancel ({@code priority} null), in
+   * the order callers made them.
+   */
+  private record Op(long key, Priority priority, boolean promoteOnly) {}
 
   // ------------------------------------------------------------------------------------------- event loop only
 
@@ -141,8 +164,14 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
       return;
     }
     if (o.priority() == Priority.DEMAND) {
-      sendPrefetch.remove(k); // if promoted; a prefetch request already sent is promoted by the server
-      sendDemand.add(k);
+      if (o.sent && serverPromotes) {
+        // a promoted prefetch the server has: a second request would make it send the chunk twice if it wrote the
+        // prefetch answer already (which TCP then delivers first anyway); PROMOTE only moves it if still queued
+        sendPromote.add(k);
+      } else {
+        sendPrefetch.remove(k); // if promoted before its request went out
+        sendDemand.add(k);
+      }
     } else {
       sendPrefetch.add(k);
     }
@@ -156,25 +185,34 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
     sendDemand.remove(k);
     sendPrefetch.remove(k);
+    sendPromote.remove(k);
     if (o.sent) {
       sendCancel.add(k);
       scheduleFlush();
     }
   }
 
-  /** Cancels first (so a cancel-then-request of one key ends requested), then demand, then prefetch. */
+  /**
+   * Cancels first (so a cancel-then-request of one key ends requested), then promotions and demand, then prefetch.
+   */
   @Override
   protected void flush() {
     if (!ready || isClosed()) {
-      sendCancel.clear();
-      sendDemand.clear();
-      sendPrefetch.clear();
+      clearBatches();
       return;
     }
     writeKeys(sendCancel, -1);
+    writeKeys(sendPromote, Frame.PRIORITY_PROMOTE);
     writeKeys(sendDemand, Frame.PRIORITY_DEMAND);
     writeKeys(sendPrefetch, Frame.PRIORITY_PREFETCH);
     channel.flush();
+  }
+
+  private void clearBatches() {
+    sendCancel.clear();
+    sendPromote.clear();
+    sendDemand.clear();
+    sendPrefetch.clear();
   }
 
   private void writeKeys(LinkedHashSet<Long> keys, int priority) {
@@ -233,7 +271,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
-  void onReady(Channel ch, Manifest m, Profile p) {
+  void onReady(Channel ch, Manifest m, Profile p, boolean promotes) {
     if (ch != channel || isClosed()) {
       ch.close();
       return;
@@ -242,15 +280,14 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
       return;
     }
     ready = true;
+    serverPromotes = promotes;
     backoffMillis = config.reconnectMinMillis();
     lastProgressNanos = System.nanoTime();
     if (countSession()) {
       return; // the first session: nothing to re-request
     }
     log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
-    sendCancel.clear();
-    sendDemand.clear();
-    sendPrefetch.clear();
+    clearBatches();
     forEachDemandFirst((k, o) -> {
       o.sent = false;
       (o.priority() == Priority.DEMAND ? sendDemand : sendPrefetch).add(k);

@@ -34,12 +34,13 @@ class FrameCodecTest {
     new Random(2).nextBytes(part);
     return Stream.of(
         new Frame.Hello(Frame.MAGIC, Frame.VERSION, Frame.FLAG_WANT_MANIFEST, id),
-        new Frame.HelloOk(Frame.VERSION, 8 << 20, 1),
+        new Frame.HelloOk(Frame.VERSION, 8 << 20, Frame.FLAG_WANT_MANIFEST | Frame.FLAG_PROMOTE),
         new Frame.ManifestPart(123456789L, 1000, 700, part),
         new Frame.ProfilePart(0, 0, new byte[0]),
         new Frame.ProfilePart(300, 0, part),
         new Frame.Request(7, Frame.PRIORITY_DEMAND, new long[] {1, (3L << 48) | 5, Long.MAX_VALUE}),
         new Frame.Request(-2, Frame.PRIORITY_PREFETCH, new long[] {0}),
+        new Frame.Request(8, Frame.PRIORITY_PROMOTE, new long[] {4, 5}),
         new Frame.Cancel(new long[] {9, 10, 11}),
         new Frame.Error(ErrorCodes.NO_SUCH_CHUNK, false, 7, 42, "no such chunk 0:42 — ünïcödé"),
         new Frame.Error(ErrorCodes.SHUTTING_DOWN, true, 0, Frame.NO_KEY, ""),

@@ -46,6 +46,23 @@ class PendingQueueTest {
   }
 
   @Test
+  void promoteMovesAQueuedPrefetchKeyAndNeverQueuesAnAnswerAgain() {
+    PendingQueue q = new PendingQueue(100, 10);
+    for (long k = 1; k <= 3; k++) {
+      q.offer(k, 1, false);
+    }
+    assertThat(q.poll().key()).as("key 1's answer is written").isEqualTo(1L);
+    assertThat(q.promote(1, 5)).as("written already: not sent twice").isFalse();
+    assertThat(q.promote(42, 5)).as("never asked for").isFalse();
+    assertThat(q.promote(3, 5)).isTrue();
+    assertThat(q.promote(3, 6)).as("already demand").isFalse();
+    PendingQueue.Item first = q.poll();
+    assertThat(first.key()).isEqualTo(3L);
+    assertThat(first.requestId()).isEqualTo(5);
+    assertThat(drain(q)).containsExactly(2L);
+  }
+
+  @Test
   void cancelRemovesQueuedKeysOfEitherClass() {
     PendingQueue q = new PendingQueue(100, 10);
     q.offer(1, 1, false);

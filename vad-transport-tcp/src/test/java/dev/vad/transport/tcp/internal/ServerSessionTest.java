@@ -102,7 +102,7 @@ class ServerSessionTest {
     EmbeddedChannel ch = server(10);
     send(ch, hello(Frame.FLAG_WANT_MANIFEST));
     List<Frame> out = written(ch);
-    assertThat(out.get(0)).isEqualTo(new Frame.HelloOk(Frame.VERSION, MAX, Frame.FLAG_WANT_MANIFEST));
+    assertThat(out.get(0)).isEqualTo(new Frame.HelloOk(Frame.VERSION, MAX, Frame.FLAG_WANT_MANIFEST | Frame.FLAG_PROMOTE));
     Frame.ManifestPart mp = (Frame.ManifestPart) out.get(1);
     Manifest m = Manifest.decode(ByteBuffer.wrap(mp.bytes()), "test", 0, mp.dataLength());
     assertThat(m.id()).isEqualTo(pack.manifest().id());
@@ -112,7 +112,7 @@ class ServerSessionTest {
 
     EmbeddedChannel again = server(10);
     send(again, hello(0));
-    assertThat(written(again)).containsExactly(new Frame.HelloOk(Frame.VERSION, MAX, 0));
+    assertThat(written(again)).containsExactly(new Frame.HelloOk(Frame.VERSION, MAX, Frame.FLAG_PROMOTE));
   }
 
   @Test
