@@ -9,6 +9,7 @@ import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.qemu.QemuAvailability;
 import dev.vad.qemu.StreamingRun;
+import dev.vad.sched.Timeline;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.trace.TraceRecorder;
@@ -74,6 +75,11 @@ public final class RunCommand implements Callable<Integer> {
       description = "Record every read QEMU makes on the images into this trace file (for vad profile build).")
   Path record;
 
+  @Option(names = "--timeline", paramLabel = "FILE",
+      description = "Write what happened to each chunk and when (requests, arrivals, reads that waited) to FILE, to "
+          + "lay the run beside its simulation (vad simulate --timeline, on the trace --record took).")
+  Path timelineFile;
+
   @Option(names = "--memory", paramLabel = "SIZE",
       description = "Guest memory (default 256M; a snapshot's RAM image decides for a resume).")
   String memory;
@@ -111,6 +117,10 @@ public final class RunCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker");
     }
     CommandArgs.usage(spec, () -> Transports.forScheme(source.getScheme()));
+    if (timelineFile != null && !Files.isDirectory(timelineFile.toAbsolutePath().getParent())) {
+      throw new IllegalArgumentException("--timeline " + timelineFile + ": directory "
+          + timelineFile.toAbsolutePath().getParent() + " does not exist");
+    }
     if (record != null) {
       Path parent = record.toAbsolutePath().getParent();
       if (parent == null || !Files.isDirectory(parent)) {
@@ -143,6 +153,10 @@ public final class RunCommand implements Callable<Integer> {
     if (recorder != null) {
       ab.recorder(recorder);
     }
+    Timeline timeline = timelineFile == null ? null : new Timeline();
+    if (timeline != null) {
+      ab.timeline(timeline);
+    }
     Thread hook = new Thread(() -> {
       run.stop();
       try { // let the main thread unmount and close the cache before the JVM halts
@@ -167,6 +181,10 @@ public final class RunCommand implements Callable<Integer> {
       if (recorder != null) {
         recorder.writeTo(record);
         err.printf(Locale.ROOT, "recorded %d accesses to %s%n", recorder.size(), record);
+      }
+      if (timeline != null) {
+        timeline.write(timelineFile, "live: " + source + " policy " + app.metrics().policy());
+        err.printf(Locale.ROOT, "wrote %d chunk events to %s%n", timeline.events().size(), timelineFile);
       }
       err.flush();
       if (r.stopped()) {

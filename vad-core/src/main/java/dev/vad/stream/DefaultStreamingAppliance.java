@@ -10,6 +10,7 @@ import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sched.Action;
 import dev.vad.sched.Scheduler;
+import dev.vad.sched.Timeline;
 import dev.vad.sched.SchedulerStats;
 import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkVerificationException;
@@ -60,6 +61,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final long openedAt;
   private final Duration readTimeout;
   private final TraceRecorder recorder;
+  private final Timeline timeline; // null: not recording
   private final Map<ChunkKey, List<ChunkKey>> duplicatesOf;
   private final Map<ChunkKey, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
   private final Map<ChunkKey, Integer> attempts = new ConcurrentHashMap<>();
@@ -97,6 +99,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     this.cache = cache;
     this.readTimeout = b.readTimeout;
     this.recorder = b.recorder;
+    this.timeline = b.timeline;
     this.openedAt = System.nanoTime();
     PrefetchPolicyProvider provider = b.policy != null ? b.policy : PrefetchPolicyProvider.demand();
     this.policyName = provider.name();
@@ -218,6 +221,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   }
 
   private void decode(ChunkKey key, ByteBuffer stored, Runnable release) {
+    if (timeline != null) {
+      timeline.record(now(), Timeline.Kind.RECEIVED, key);
+    }
     receiving.merge(key, 1, Integer::sum);
     try {
       decoders.execute(() -> {
@@ -250,6 +256,10 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private List<Action> drain() {
     List<Action> out = new ArrayList<>(4);
     scheduler.drain(out::add);
+    if (timeline != null && !out.isEmpty()) {
+      long t = now();
+      out.forEach(a -> timeline.record(t, a));
+    }
     return out;
   }
 
@@ -335,6 +345,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private void arrived(ChunkKey owner) {
     List<Action> out;
     synchronized (lock) {
+      if (timeline != null) {
+        timeline.record(now(), Timeline.Kind.ARRIVED, owner);
+      }
       scheduler.arrived(owner, now());
       out = drain();
     }
@@ -362,6 +375,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       return;
     }
     lastFailure.put(owner, cause);
+    if (timeline != null) {
+      timeline.record(now(), Timeline.Kind.FAILED, owner);
+    }
     int n = attempts.merge(owner, 1, Integer::sum);
     long backoff = Math.min(MAX_BACKOFF_NANOS, 25_000_000L << Math.min(n - 1, 10));
     log.debug("{}: chunk {} failed (attempt {}): {}; retry in {} ms", manifest.id().shortHex(), owner, n,
@@ -412,11 +428,17 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (!first && cache.isPresent(key)) {
       return;
     }
+    if (first && timeline != null) {
+      timeline.record(now(), Timeline.Kind.ACCESS, key);
+    }
     CompletableFuture<Void> wait = null;
     List<Action> out;
     synchronized (lock) {
       if (!scheduler.access(key, now())) {
         ChunkKey owner = scheduler.ownerOf(key);
+        if (timeline != null) {
+          timeline.record(now(), Timeline.Kind.MISS, owner);
+        }
         wait = waiters.computeIfAbsent(owner, k -> new CompletableFuture<>());
       }
       out = drain();
