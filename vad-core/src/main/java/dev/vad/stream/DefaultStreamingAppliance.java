@@ -89,6 +89,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private volatile long readyAt = -1;
   /** Set when the cache cannot take more data (disk full): nothing new can be served, so waiting is pointless. */
   private volatile IOException fatal;
+  // The VM's clock for the trace recorder: wall time minus the time during which some reader waited for a chunk
+  // (the union of the stall intervals), so a trace recorded on a streamed run says when the VM would have read had
+  // nothing been missing. That is what traces recorded on local files say, what profiles are built from and what the
+  // simulator replays (it adds its own stalls: ARCHITECTURE, "the VM's clock pauses when it stalls").
+  private final Object vmClock = new Object();
+  private int blockedReaders;
+  private long blockedSince;
+  private long blockedTotal;
   private final AtomicLong stallCount = new AtomicLong();
   private final AtomicLong stallNanos = new AtomicLong();
   private final AtomicLong corruptChunks = new AtomicLong();
@@ -177,6 +185,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
 
   private long now() {
     return System.nanoTime();
+  }
+
+  /** {@code now()} on the VM's clock: stopped while any reader waits for a chunk (see {@link #vmClock}). */
+  private long vmNow() {
+    long t = now();
+    synchronized (vmClock) {
+      return t - blockedTotal - (blockedReaders > 0 ? t - blockedSince : 0);
+    }
   }
 
   private void start() {
@@ -282,7 +298,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
           if (readyAt < 0) {
             readyAt = now();
             if (recorder != null) {
-              recorder.start(readyAt, manifest.id());
+              recorder.start(vmNow(), manifest.id());
             }
             log.debug("{}: ready after {} ms", manifest.id().shortHex(), (readyAt - openedAt) / 1_000_000);
           }
@@ -452,6 +468,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       checkFatal();
     }
     long t0 = now();
+    boolean counted = readyAt >= 0;
+    if (counted) {
+      synchronized (vmClock) {
+        if (blockedReaders++ == 0) {
+          blockedSince = t0;
+        }
+      }
+    }
     try {
       wait.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
@@ -468,9 +492,17 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       throw c2 instanceof IOException io ? new IOException(io.getMessage(), io)
           : new IOException("chunk " + key + " failed: " + c2, c2);
     } finally {
+      long t1 = now();
+      if (counted) {
+        synchronized (vmClock) {
+          if (--blockedReaders == 0) {
+            blockedTotal += t1 - blockedSince;
+          }
+        }
+      }
       if (readyAt >= 0) {
         stallCount.incrementAndGet();
-        stallNanos.addAndGet(now() - Math.max(t0, readyAt));
+        stallNanos.addAndGet(t1 - Math.max(t0, readyAt));
       }
     }
   }
@@ -648,7 +680,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         return 0;
       }
       if (recorder != null) {
-        recorder.record(now(), spec.name(), false, offset, len);
+        recorder.record(vmNow(), spec.name(), false, offset, len);
       }
       long first = offset / spec.chunkSize();
       long last = (offset + len - 1) / spec.chunkSize();
@@ -674,7 +706,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         return;
       }
       if (recorder != null) {
-        recorder.record(now(), spec.name(), true, offset, len);
+        recorder.record(vmNow(), spec.name(), true, offset, len);
       }
       long first = offset / spec.chunkSize();
       long last = (offset + len - 1) / spec.chunkSize();
