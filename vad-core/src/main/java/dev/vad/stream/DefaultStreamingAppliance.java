@@ -97,8 +97,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private int blockedReaders;
   private long blockedSince;
   private long blockedTotal;
-  private final AtomicLong stallCount = new AtomicLong();
-  private final AtomicLong stallNanos = new AtomicLong();
+  private final AtomicLong stallCount = new AtomicLong(); // reads (and writes) that had to wait, as the simulator counts
   private final AtomicLong corruptChunks = new AtomicLong();
 
   private DefaultStreamingAppliance(StreamingAppliance.Builder b, ChunkSource source, ChunkCache cache) {
@@ -438,11 +437,62 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
    * Makes chunk {@code c} of {@code image} readable: returns at once if it is here, else requests it (demand) and
    * waits.
    */
-  private void ensure(int image, long c) throws IOException {
+  /**
+   * Makes the chunks {@code chunks} of {@code image} readable. Every missing one is asked for before waiting for any,
+   * so a read that spans several missing chunks waits about one round trip, not one per chunk. Returns whether it
+   * waited after the VM's start (a stall).
+   */
+  private boolean ensure(int image, long... chunks) throws IOException {
+    ChunkKey[] keys = null;
+    CompletableFuture<?>[] waits = null;
+    for (int i = 0; i < chunks.length; i++) {
+      CompletableFuture<Void> w = ask(image, chunks[i]);
+      if (w != null) {
+        if (waits == null) {
+          keys = new ChunkKey[chunks.length];
+          waits = new CompletableFuture<?>[chunks.length];
+        }
+        keys[i] = ChunkKey.of(image, chunks[i]);
+        waits[i] = w;
+      }
+    }
+    if (waits == null) {
+      return false;
+    }
+    long t0 = now();
+    boolean counted = readyAt >= 0;
+    if (counted) {
+      synchronized (vmClock) {
+        if (blockedReaders++ == 0) {
+          blockedSince = t0;
+        }
+      }
+    }
+    try {
+      for (int i = 0; i < waits.length; i++) {
+        if (waits[i] != null) {
+          await(image, keys[i], waits[i]);
+        }
+      }
+    } finally {
+      long t1 = now();
+      if (counted) {
+        synchronized (vmClock) {
+          if (--blockedReaders == 0) {
+            blockedTotal += t1 - blockedSince;
+          }
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** Asks for chunk {@code c} if it is missing; returns what to wait for, or null when it is here. */
+  private CompletableFuture<Void> ask(int image, long c) throws IOException {
     ChunkKey key = ChunkKey.of(image, c);
     boolean first = firstAccess(image, c);
     if (!first && cache.isPresent(key)) {
-      return;
+      return null;
     }
     if (first && timeline != null) {
       timeline.record(now(), Timeline.Kind.ACCESS, key);
@@ -460,22 +510,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       out = drain();
     }
     execute(out);
-    if (wait == null) {
-      return;
-    }
-    if (fatal != null) {
+    if (wait != null && fatal != null) {
       waiters.remove(scheduler.ownerOf(key), wait);
       checkFatal();
     }
-    long t0 = now();
-    boolean counted = readyAt >= 0;
-    if (counted) {
-      synchronized (vmClock) {
-        if (blockedReaders++ == 0) {
-          blockedSince = t0;
-        }
-      }
-    }
+    return wait;
+  }
+
+  private void await(int image, ChunkKey key, CompletableFuture<?> wait) throws IOException {
     try {
       wait.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
@@ -491,19 +533,6 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       Throwable c2 = e.getCause();
       throw c2 instanceof IOException io ? new IOException(io.getMessage(), io)
           : new IOException("chunk " + key + " failed: " + c2, c2);
-    } finally {
-      long t1 = now();
-      if (counted) {
-        synchronized (vmClock) {
-          if (--blockedReaders == 0) {
-            blockedTotal += t1 - blockedSince;
-          }
-        }
-      }
-      if (readyAt >= 0) {
-        stallCount.incrementAndGet();
-        stallNanos.addAndGet(t1 - Math.max(t0, readyAt));
-      }
     }
   }
 
@@ -604,7 +633,11 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     long fetchTime = s.completeNanos() >= 0 ? s.completeNanos() : elapsed;
     double util = fetchTime <= 0 ? 0 : Math.min(1.0, s.bytesFetched() / (link.bytesPerSecond() * fetchTime / 1e9));
     long wait = readyAt < 0 ? -1 : readyAt - openedAt;
-    return new Metrics(policyName, wait, stallCount.get(), stallNanos.get(), elapsed, s.completeNanos(),
+    long stalled;
+    synchronized (vmClock) {
+      stalled = blockedTotal + (blockedReaders > 0 ? t - blockedSince : 0);
+    }
+    return new Metrics(policyName, wait, stallCount.get(), stalled, elapsed, s.completeNanos(),
         s.demandMisses(), s.prefetchHits(), s.hits(), s.chunksFetched(), s.bytesFetched(), s.bytesWasted(),
         corruptChunks.get(), util);
   }
@@ -684,8 +717,12 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       }
       long first = offset / spec.chunkSize();
       long last = (offset + len - 1) / spec.chunkSize();
-      for (long c = first; c <= last; c++) {
-        ensure(index, c);
+      long[] chunks = new long[(int) (last - first + 1)];
+      for (int i = 0; i < chunks.length; i++) {
+        chunks[i] = first + i;
+      }
+      if (ensure(index, chunks)) {
+        stallCount.incrementAndGet();
       }
       ByteBuffer view = dst.duplicate();
       view.limit(view.position() + len);
@@ -710,15 +747,21 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       }
       long first = offset / spec.chunkSize();
       long last = (offset + len - 1) / spec.chunkSize();
+      // only the partly written first and last chunks need their old bytes; whole ones are simply overwritten
+      long[] partial = new long[2];
+      int n = 0;
       for (long c = first; c <= last; c++) {
         long cStart = c * spec.chunkSize();
         long cEnd = cStart + spec.chunkLength(c);
         boolean whole = offset <= cStart && offset + len >= cEnd;
         if (!whole) {
-          ensure(index, c);
+          partial[n++] = c;
         } else {
           firstAccess(index, c);
         }
+      }
+      if (ensure(index, java.util.Arrays.copyOf(partial, n))) {
+        stallCount.incrementAndGet();
       }
       cache.write(index, offset, src);
     }

@@ -65,7 +65,7 @@ class RecorderTest {
     TraceRecorder recorder = new TraceRecorder();
     ScheduledExecutorService delay = Executors.newSingleThreadScheduledExecutor();
     try (PackReader reader = PackReader.open(pack);
-         StreamingAppliance app = StreamingAppliance.builder().source(new Slow(ChunkSources.local(reader), delay))
+         StreamingAppliance app = StreamingAppliance.builder().source(new SlowSource(ChunkSources.local(reader), delay, 300))
              .cache(dir.resolve("cache")).policy(PrefetchPolicyProvider.demand()).recorder(recorder).open()) {
       app.awaitReady();
       ByteBuffer b = ByteBuffer.allocate(10);
@@ -83,63 +83,6 @@ class RecorderTest {
       assertThat(us[2] - us[1]).as("VM time still runs when nothing waits").isGreaterThanOrEqualTo(45_000L);
     } finally {
       delay.shutdownNow();
-    }
-  }
-
-  /** Delivers every chunk 300 ms after it is requested. */
-  private static final class Slow implements ChunkSource {
-    private final ChunkSource inner;
-    private final ScheduledExecutorService delay;
-
-    Slow(ChunkSource inner, ScheduledExecutorService delay) {
-      this.inner = inner;
-      this.delay = delay;
-    }
-
-    @Override
-    public Manifest manifest() {
-      return inner.manifest();
-    }
-
-    @Override
-    public Optional<Profile> profile() {
-      return inner.profile();
-    }
-
-    @Override
-    public void start(Listener listener) {
-      inner.start(new Listener() {
-        @Override
-        public void onChunk(ChunkKey key, ByteBuffer stored) {
-          ByteBuffer copy = ByteBuffer.allocate(stored.remaining()).put(stored.duplicate()).flip();
-          delay.schedule(() -> listener.onChunk(key, copy), 300, TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public void onFailure(ChunkKey key, IOException cause) {
-          listener.onFailure(key, cause);
-        }
-      });
-    }
-
-    @Override
-    public void request(ChunkKey key, Priority priority) {
-      inner.request(key, priority);
-    }
-
-    @Override
-    public void cancel(ChunkKey key) {
-      inner.cancel(key);
-    }
-
-    @Override
-    public String describe() {
-      return "slow " + inner.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 }
