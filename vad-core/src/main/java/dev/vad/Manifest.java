@@ -378,6 +378,10 @@ public final class Manifest {
       if (imageCount == 0) {
         throw new CorruptPackException(where, base + 14, "manifest has no images");
       }
+      if (imageCount >= ChunkKey.MAX_IMAGES) {
+        throw new CorruptPackException(where, base + 14, "manifest has " + imageCount + " images, at most "
+            + (ChunkKey.MAX_IMAGES - 1) + " are allowed");
+      }
       List<ImageSpec> images = new ArrayList<>(imageCount);
       for (int i = 0; i < imageCount; i++) {
         long at = base + (in.position() - start);
@@ -403,6 +407,14 @@ public final class Manifest {
         } catch (IllegalArgumentException e) {
           throw new CorruptPackException(where, at, e.getMessage());
         }
+      }
+      // Each chunk takes at least its flag byte of the content: check the sizes against that before allocating
+      // the chunk tables, so that a few bytes claiming a huge image are an error, not an OutOfMemoryError.
+      long chunks = images.stream().mapToLong(ImageSpec::chunkCount).sum();
+      long room = contentLength - (in.position() - contentStart);
+      if (chunks > room) {
+        throw new CorruptPackException(where, base + (in.position() - start), "images of " + chunks
+            + " chunks need at least " + chunks + " bytes of chunk table, the manifest content has " + room);
       }
       Builder b = new Builder(chunkSize, images);
       boolean[][] present = new boolean[imageCount][];
