@@ -12,6 +12,7 @@ import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sched.SchedulerConfig;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
+import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.Transports;
 import java.io.IOException;
@@ -82,12 +83,14 @@ public final class FetchCommand implements Callable<Integer> {
 
   @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
       converter = Converters.Duration.class,
-      description = "Give up if the server cannot be reached within this (default: ${DEFAULT-VALUE}).")
+      description = "Give up if the server does not accept the connection, or does not answer its HELLO, within "
+          + "this (default: ${DEFAULT-VALUE}).")
   long connectTimeoutNanos;
 
   @Option(names = "--stall-timeout", paramLabel = "DURATION", defaultValue = "60s",
       converter = Converters.Duration.class,
-      description = "Give up if no chunk arrives for this long (default: ${DEFAULT-VALUE}); rerun to resume.")
+      description = "Give up if nothing arrives for this long (default: ${DEFAULT-VALUE}): no chunk, or while "
+          + "connecting no part of the manifest; rerun to resume.")
   long stallTimeoutNanos;
 
   @Option(names = "--min-window", paramLabel = "SIZE", defaultValue = "8M", converter = Converters.Size.class,
@@ -118,8 +121,9 @@ public final class FetchCommand implements Callable<Integer> {
     }
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    // the transport's request timeout is the stall timeout: how long nothing may arrive, in the handshake too
     TransportOptions transport = transportFlags.apply(spec, new TransportOptions(
-        Duration.ofNanos(connectTimeoutNanos), TransportOptions.DEFAULTS.requestTimeout(), Map.of()));
+        Duration.ofNanos(connectTimeoutNanos), Duration.ofNanos(stallTimeoutNanos), Map.of()));
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
         StreamingAppliance app = open(uri, transport, provider, options)) {
@@ -161,9 +165,24 @@ public final class FetchCommand implements Callable<Integer> {
     try {
       return StreamingAppliance.builder().uri(uri).transportOptions(transport).cache(cache).policy(provider)
           .policyOptions(options).schedulerConfig(schedulerConfig()).open();
+    } catch (SessionTimeoutException e) {
+      throw timeoutFailure(uri, e);
     } catch (ConnectException e) {
       throw connectFailure(uri, e);
     }
+  }
+
+  /** {@code cannot connect to HOST:PORT (vad+tcp): no HELLO_OK within 5s (--connect-timeout)}. */
+  static IOException timeoutFailure(URI uri, SessionTimeoutException e) {
+    String flag = e.limit() == SessionTimeoutException.Limit.CONNECT ? "--connect-timeout" : "--stall-timeout";
+    IOException x = new IOException("cannot connect to " + where(uri) + " (" + uri.getScheme() + "): " + e.reason()
+        + " (" + flag + ")");
+    x.addSuppressed(e);
+    return x;
+  }
+
+  private static String where(URI uri) {
+    return uri.getHost() == null ? uri.toString() : uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
   }
 
   /**
@@ -174,9 +193,7 @@ public final class FetchCommand implements Callable<Integer> {
     String m = e.getMessage() == null ? "connection failed" : e.getMessage();
     m = m.replaceFirst("^\\w+\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", "")
         .replaceFirst(": /?[^\\s:]*[:\\d.\\[\\]a-fA-F]*:\\d+$", "");
-    String where = uri.getHost() == null ? uri.toString()
-        : uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
-    IOException x = new IOException("cannot connect to " + where + " (" + uri.getScheme() + "): "
+    IOException x = new IOException("cannot connect to " + where(uri) + " (" + uri.getScheme() + "): "
         + m.toLowerCase(Locale.ROOT));
     x.addSuppressed(e);
     return x;
@@ -234,7 +251,7 @@ public final class FetchCommand implements Callable<Integer> {
         lastChange = now;
       } else if (now - lastChange > stallTimeoutNanos) {
         throw new IOException("no chunk arrived from " + app.source() + " for "
-            + Durations.format(stallTimeoutNanos) + "; " + present + " of " + app.totalChunks()
+            + Durations.format(Duration.ofNanos(stallTimeoutNanos)) + " (--stall-timeout); " + present + " of " + app.totalChunks()
             + " chunks here; rerun to resume (cache " + cache + ")");
       }
       progress.update(present, app.totalChunks(), app.metrics().bytesFetched());

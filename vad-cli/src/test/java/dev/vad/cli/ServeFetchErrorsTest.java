@@ -108,6 +108,36 @@ class ServeFetchErrorsTest {
   }
 
   @Test
+  void fetchFromAServerThatAcceptsAndNeverAnswersFailsWithinTheConnectTimeout() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+      java.util.List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread accept = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(s.accept()); // and never a byte back
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      accept.setDaemon(true);
+      accept.start();
+      int port = s.getLocalPort();
+      long t0 = System.nanoTime();
+      Cli r = Cli.run("fetch", "vad+tcp://127.0.0.1:" + port + "/" + "ab".repeat(32), "--cache", dir.toString(),
+          "--connect-timeout", "1500ms", "--stall-timeout", "10s");
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      r.failedWith(1, "vad: cannot connect to 127.0.0.1:" + port + " (vad+tcp): no HELLO_OK within 1.5s "
+          + "(--connect-timeout)");
+      assertThat(r.err()).doesNotContain("PT");
+      assertThat(seconds).isLessThan(1.5 + 3);
+      for (java.net.Socket h : held) {
+        h.close();
+      }
+    }
+  }
+
+  @Test
   void fetchFromAnUnroutableAddressFailsWithinTheConnectTimeout() {
     long t0 = System.nanoTime();
     // TEST-NET-2 (RFC 5737): never routed; either no route (at once) or no answer (the timeout)

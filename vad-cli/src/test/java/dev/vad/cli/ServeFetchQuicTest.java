@@ -106,6 +106,7 @@ class ServeFetchQuicTest {
     }
     Cli.run("fetch", "vad+quic://127.0.0.1:" + port + "/" + f.manifest.id().hex(), "--cache",
         dir.resolve("c").toString(), "--pin", "ab".repeat(32), "--connect-timeout", "1s")
-        .failedWith(1, "cannot connect to 127.0.0.1:" + port + " (vad+quic): no handshake reply within 1000 ms");
+        .failedWith(1, "cannot connect to 127.0.0.1:" + port + " (vad+quic): no QUIC handshake reply within 1s "
+            + "(--connect-timeout)");
   }
 }

@@ -6,6 +6,7 @@ import dev.vad.ImageSpec;
 import dev.vad.Manifest;
 import dev.vad.Metrics;
 import dev.vad.cache.ChunkCache;
+import dev.vad.policy.Durations;
 import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sched.Action;
@@ -594,7 +595,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     } catch (TimeoutException e) {
       ChunkKey owner = scheduler.ownerOf(key);
       IOException last = lastFailure.get(owner);
-      throw new IOException("timed out after " + readTimeout.toMillis() + " ms waiting for chunk " + key + " of '"
+      throw new IOException("timed out after " + Durations.format(readTimeout) + " waiting for chunk " + key + " of '"
           + manifest.image(image).name() + "' from " + source.describe()
           + (last == null ? "" : " (last error: " + last.getMessage() + ")"), last);
     } catch (ExecutionException e) {

@@ -3,6 +3,7 @@ package dev.vad.stream;
 import dev.vad.ApplianceId;
 import dev.vad.Manifest;
 import dev.vad.Metrics;
+import dev.vad.policy.Durations;
 import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.Policies;
 import dev.vad.policy.PrefetchPolicyProvider;
@@ -141,7 +142,7 @@ public interface StreamingAppliance extends Closeable {
     /** How long a read may block on one missing chunk before it fails (default 60 s). */
     public Builder readTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("read timeout must be positive: " + timeout);
+        throw new IllegalArgumentException("read timeout must be positive: " + Durations.format(timeout));
       }
       this.readTimeout = timeout;
       return this;

@@ -4,7 +4,9 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
+import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.quic.QuicChunkServer;
 import dev.vad.transport.quic.QuicTransportProvider;
@@ -12,6 +14,7 @@ import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
+import dev.vad.transport.tcp.internal.HandshakeTimer;
 import dev.vad.transport.tcp.internal.NettyChunkSource;
 import dev.vad.transport.tcp.internal.ReadyPing;
 import io.netty.channel.Channel;
@@ -33,10 +36,10 @@ import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -77,7 +80,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private final ChannelHandler codec;
   private final QuicIo udpIo;
   private final int maxDatagram;
-  private final Duration timeouts;
+  private final Timeouts timeouts;
 
   // Event-loop confined from here on.
   private Channel udp;
@@ -108,10 +111,18 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     }
   }
 
-  private record Duration(long connectMillis, long requestMillis) {}
+  private record Timeouts(Duration connect, Duration request) {
+    long connectMillis() {
+      return connect.toMillis();
+    }
+
+    long requestMillis() {
+      return request.toMillis();
+    }
+  }
 
   /** The client settings, read (and checked) before the source makes its event loop. */
-  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Duration timeouts, ChannelHandler codec) {
+  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Timeouts timeouts, ChannelHandler codec) {
     static Settings of(String host, int port, TransportOptions options) {
       Map<String, String> x = options.extra();
       int maxFrame = (int) number(x, QuicTransportProvider.MAX_FRAME_BYTES, 8 << 20, Frame.MIN_MAX_FRAME,
@@ -125,7 +136,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       int maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
           QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
       int maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
-      Duration timeouts = new Duration(options.connectTimeout().toMillis(), options.requestTimeout().toMillis());
+      Timeouts timeouts = new Timeouts(options.connectTimeout(), options.requestTimeout());
       QuicSslContext ssl = sslContext(x);
       ChannelHandler codec = new QuicClientCodecBuilder()
           .sslEngineProvider(q -> ssl.newEngine(q.alloc(), host, port))
@@ -174,7 +185,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     return b.build();
   }
 
-  /** Connects and completes the handshake, or fails within connect timeout + request timeout. */
+  /**
+   * Connects and completes the handshake: the QUIC handshake and the HELLO_OK each within the connect timeout, then
+   * the manifest and profile with never more than the request timeout between parts.
+   */
   public static QuicChunkSource open(URI uri, TransportOptions options) throws IOException {
     Target target = Target.parse(uri, QuicTransportProvider.SCHEME, QuicChunkServer.DEFAULT_PORT);
     String host = target.host().startsWith("[") ? target.host().substring(1, target.host().length() - 1)
@@ -187,7 +201,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       s.close(); // its event loop
       throw e;
     }
-    s.awaitOpen(s::connect, options);
+    s.awaitOpen(s::connect);
     return s;
   }
 
@@ -269,7 +283,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
 
   /**
    * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
-   * cryptic), a timeout is a {@link ConnectException} like TCP's "connection refused".
+   * cryptic), a timeout is a {@link SessionTimeoutException} naming the connect timeout.
    */
   private IOException handshakeFailure(Throwable cause) {
     for (Throwable c = cause; c != null; c = c.getCause()) {
@@ -282,9 +296,9 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         x.addSuppressed(cause); // kept for --verbose, out of the one-line message
         return x;
       }
-      if (c instanceof ConnectTimeoutException) {
-        var x = new ConnectException("no handshake reply within " + timeouts.connectMillis()
-            + " ms (nothing serves vad+quic on that port, or its packets are dropped)");
+      if (c instanceof ConnectTimeoutException) { // nothing serves vad+quic there, or its packets are dropped
+        var x = new SessionTimeoutException(describe, "no QUIC handshake reply", SessionTimeoutException.Limit.CONNECT,
+            timeouts.connect());
         x.initCause(cause);
         return x;
       }
@@ -301,8 +315,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return;
     }
     if (System.nanoTime() - unreachableSinceNanos > TimeUnit.MILLISECONDS.toNanos(timeouts.requestMillis())) {
-      log.warn("{}: no connection for {} ms; failing {} outstanding requests: {}", describe,
-          timeouts.requestMillis(), outstanding.size(), e.getMessage());
+      log.warn("{}: no connection for {}; failing {} outstanding requests: {}", describe,
+          Durations.format(timeouts.request()), outstanding.size(), e.getMessage());
       failAll(e.getMessage());
       return;
     }
@@ -398,6 +412,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return;
     }
     quic = null;
+    boolean wasReady = ready;
     ready = false;
     connecting = false;
     prefetchStream = null;
@@ -407,6 +422,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     waitingDemand.clear(); // still outstanding: re-requested after the reconnect
     if (!opened.isDone()) {
       opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
+      return;
+    }
+    if (!wasReady) { // a reconnect that never got ready: unreachable since the loss, and no request's attempt spent
+      connectFailed(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
     if (isClosed() || outstanding.isEmpty()) {
@@ -704,6 +723,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     private Manifest m;
     private boolean helloOk;
     private ChannelHandlerContext ctx;
+    private HandshakeTimer timer;
     private final ReadyPing readyPing = new ReadyPing();
 
     Control(QuicChannel q, boolean wantSections) {
@@ -714,9 +734,26 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       this.ctx = ctx;
+      timer = new HandshakeTimer(ctx.channel(), describe, timeouts.connect(), timeouts.request(), (ch, e) -> {
+        if (!opened.isDone()) {
+          opened.completeExceptionally(e);
+        } else {
+          log.warn("{}; reconnecting", e.getMessage());
+        }
+        q.close();
+      });
       ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
           idBytes));
+      timer.awaitHelloOk();
       ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (timer != null) {
+        timer.stop();
+      }
+      ctx.fireChannelInactive();
     }
 
     @Override
@@ -742,6 +779,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         helloOk = true;
         if (!wantSections) {
           ready(null, null);
+        } else {
+          timer.awaitPart("manifest", 0, 0);
         }
       } else if (msg instanceof Frame.ManifestPart p && helloOk && m == null) {
         if (manifestBytes == null) {
@@ -754,6 +793,9 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         manifestBytes.write(p.bytes());
         if (manifestBytes.size() == p.total()) {
           m = Manifest.decode(ByteBuffer.wrap(manifestBytes.toByteArray()), describe + " manifest", 0, dataLength);
+          timer.awaitPart("profile", 0, 0);
+        } else {
+          timer.awaitPart("manifest", manifestBytes.size(), p.total());
         }
       } else if (msg instanceof Frame.ProfilePart p && m != null) {
         if (p.total() == 0) {
@@ -769,6 +811,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         profileBytes.write(p.bytes());
         if (profileBytes.size() == p.total()) {
           ready(m, Profile.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
+        } else {
+          timer.awaitPart("profile", profileBytes.size(), p.total());
         }
       } else if (msg instanceof Frame.Pong p) {
         long rtt = readyPing.rttOf(p);
@@ -785,6 +829,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
 
     /** The connection's first RTT sample is a {@link ReadyPing} on the idle control stream. */
     private void ready(Manifest manifest, Profile profile) {
+      timer.stop();
       readyPing.send(ctx);
       onReady(q, manifest, profile);
     }

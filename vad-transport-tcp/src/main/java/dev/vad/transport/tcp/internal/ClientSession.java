@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
  * for them, then passes CHUNK, ERROR and PONG frames to the {@link TcpChunkSource}. Anything unexpected from the server
  * is a protocol failure: the connection is closed and the source reconnects.
  *
- * <p>The connection's first RTT sample is a {@link ReadyPing}.
+ * <p>The connection's first RTT sample is a {@link ReadyPing}. Each handshake step is bounded by a
+ * {@link HandshakeTimer}.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter {
   /** A manifest larger than this is refused (a 20 GiB image at 64 KiB chunks needs about 15 MiB). */
@@ -26,6 +27,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private final byte[] applianceId;
   private final boolean wantSections;
   private final String where;
+  private final HandshakeTimer timer;
   private State state = State.HELLO_SENT;
   private Section manifestBytes;
   private Section profileBytes;
@@ -33,8 +35,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private Manifest manifest;
   private int serverFlags;
 
-  ClientSession(TcpChunkSource source, byte[] applianceId, boolean wantSections, String where) {
+  ClientSession(TcpChunkSource source, byte[] applianceId, boolean wantSections, String where,
+      HandshakeTimer timer) {
     this.source = source;
+    this.timer = timer;
     this.applianceId = applianceId;
     this.wantSections = wantSections;
     this.where = where;
@@ -46,11 +50,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
         applianceId));
+    timer.awaitHelloOk();
     ctx.fireChannelActive();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    timer.stop();
     source.onDisconnected(ctx.channel());
     ctx.fireChannelInactive();
   }
@@ -85,6 +91,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
         serverFlags = ok.flags();
         if (wantSections) {
           state = State.MANIFEST;
+          timer.awaitPart("manifest", 0, 0);
         } else {
           ready(ctx, null, null);
         }
@@ -101,6 +108,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           manifest = Manifest.decode(ByteBuffer.wrap(manifestBytes.bytes()), where + " manifest", 0, dataLength);
           manifestBytes = null;
           state = State.PROFILE;
+          timer.awaitPart("profile", 0, 0);
+        } else {
+          timer.awaitPart("manifest", manifestBytes.size(), p.total());
         }
       }
       case PROFILE -> {
@@ -118,6 +128,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           Profile profile = Profile.decode(ByteBuffer.wrap(profileBytes.bytes()), where + " profile", 0, manifest);
           profileBytes = null;
           ready(ctx, manifest, profile);
+        } else {
+          timer.awaitPart("profile", profileBytes.size(), p.total());
         }
       }
       case READY -> {
@@ -140,6 +152,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   /** The PING goes out before {@code onReady}, so before any REQUEST of this connection. */
   private void ready(ChannelHandlerContext ctx, Manifest m, Profile p) {
+    timer.stop();
     state = State.READY;
     readyPing.send(ctx);
     source.onReady(ctx.channel(), m, p, (serverFlags & Frame.FLAG_PROMOTE) != 0);
@@ -180,6 +193,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       }
       out.write(bytes);
       return out.size() == total;
+    }
+
+    int size() {
+      return out.size();
     }
 
     byte[] bytes() {

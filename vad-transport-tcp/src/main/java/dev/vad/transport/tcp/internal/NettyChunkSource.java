@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -135,14 +134,14 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   }
 
   /**
-   * Runs {@code connect} on the event loop and waits for the first session, for connect timeout + request timeout;
-   * closes the source and throws if there is none.
+   * Runs {@code connect} on the event loop and waits for the first session; closes the source and throws if there is
+   * none. No total bound here: each step of the handshake has its own ({@link HandshakeTimer}, the connect timeout),
+   * so a large manifest on a slow link may take as long as it keeps arriving.
    */
-  protected final void awaitOpen(Runnable connect, TransportOptions options) throws IOException {
+  protected final void awaitOpen(Runnable connect) throws IOException {
     try {
       loop.execute(connect);
-      long waitMs = options.connectTimeout().toMillis() + options.requestTimeout().toMillis();
-      opened.get(waitMs, TimeUnit.MILLISECONDS);
+      opened.get();
     } catch (ExecutionException e) {
       close();
       Throwable c = e.getCause();
@@ -150,10 +149,6 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
         throw io;
       }
       throw new IOException(describe + ": cannot open session: " + c, c);
-    } catch (TimeoutException e) {
-      close();
-      throw new IOException(describe + ": no session within " + options.connectTimeout().plus(
-          options.requestTimeout()));
     } catch (InterruptedException e) {
       close();
       Thread.currentThread().interrupt();

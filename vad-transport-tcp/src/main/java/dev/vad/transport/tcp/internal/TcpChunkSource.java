@@ -3,7 +3,9 @@ package dev.vad.transport.tcp.internal;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
+import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
@@ -12,6 +14,7 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -92,17 +95,22 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
             ch.pipeline()
                 .addLast("frame-decoder", new FrameDecoder(config.maxFrame()))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                .addLast("session", new ClientSession(TcpChunkSource.this, idBytes, manifest() == null, describe));
+                .addLast("session", new ClientSession(TcpChunkSource.this, idBytes, manifest() == null, describe,
+                    new HandshakeTimer(ch, describe, config.connectTimeout(), config.requestTimeout(),
+                        TcpChunkSource.this::onProtocolFailure)));
           }
         });
   }
 
-  /** Connects and completes the handshake, or fails within connect timeout + request timeout. */
+  /**
+   * Connects and completes the handshake: the connect and the HELLO_OK each within the connect timeout, then the
+   * manifest and profile with never more than the request timeout between parts.
+   */
   public static TcpChunkSource open(URI uri, TransportOptions options) throws IOException {
     Target target = Target.parse(uri, TcpTransportProvider.SCHEME, TcpChunkServer.DEFAULT_PORT);
     ClientConfig config = ClientConfig.of(options);
     TcpChunkSource s = new TcpChunkSource(target, config, NettyIo.select(config.io()));
-    s.awaitOpen(s::connect, options);
+    s.awaitOpen(s::connect);
     s.loop.scheduleAtFixedRate(s::tick, config.pingIntervalMillis(), config.pingIntervalMillis(),
         TimeUnit.MILLISECONDS);
     return s;
@@ -251,6 +259,10 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
       if (!done.isSuccess() && channel == f.channel()) {
         channel = null;
         Throwable c = done.cause();
+        if (c instanceof ConnectTimeoutException) { // Netty's text says "5000 ms" and repeats the address
+          c = new SessionTimeoutException(describe, "no TCP connection", SessionTimeoutException.Limit.CONNECT,
+              config.connectTimeout());
+        }
         if (!opened.isDone()) {
           opened.completeExceptionally(c instanceof IOException io ? io
               : new ConnectException(describe + ": " + c));
@@ -309,8 +321,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (isClosed()) {
       return;
     }
-    disconnectedSinceNanos = System.nanoTime();
-    if (wasReady) {
+    if (wasReady) { // a reconnect that never got ready leaves the clock running: unreachable is unreachable
+      disconnectedSinceNanos = System.nanoTime();
       countDrop(config.maxAttempts());
       log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
     }
@@ -321,7 +333,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (!opened.isDone()) {
       opened.completeExceptionally(cause instanceof IOException io ? io : new IOException(cause));
     } else if (!isClosed()) {
-      log.warn("{}: closing the connection: {}", describe, cause.toString());
+      log.warn("{}: closing the connection: {}", describe,
+          cause instanceof IOException ? cause.getMessage() : cause.toString());
     }
     ch.close();
   }
@@ -370,14 +383,14 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     long timeout = config.requestTimeout().toNanos();
     if (ready) {
       if (now - lastProgressNanos > timeout) {
-        log.warn("{}: nothing received for {} ms with {} chunks outstanding; reconnecting", describe,
-            config.requestTimeout().toMillis(), outstanding.size());
+        log.warn("{}: nothing received for {} with {} chunks outstanding; reconnecting", describe,
+            Durations.format(config.requestTimeout()), outstanding.size());
         channel.close();
         return;
       }
       channel.writeAndFlush(new Frame.Ping(now), channel.voidPromise());
     } else if (now - disconnectedSinceNanos > timeout) {
-      failAll(describe + ": server unreachable for " + config.requestTimeout().toMillis() + " ms");
+      failAll(describe + ": server unreachable for " + Durations.format(config.requestTimeout()));
       disconnectedSinceNanos = now;
     }
   }
