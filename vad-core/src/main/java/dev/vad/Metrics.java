@@ -9,8 +9,10 @@ import java.util.Map;
  *
  * @param policy the prefetch policy
  * @param initialWaitNanos from start until the VM could start (the policy's ready rule)
- * @param stallCount times the running VM had to wait for data
- * @param stallNanos total time the running VM waited for data
+ * @param stallCount reads (and writes) of the running VM that had to wait for data, each counted once however many
+ *     chunks it waited for
+ * @param stallNanos time during which the running VM waited for data: overlapping waits of concurrent reads count
+ *     once, as the simulator counts a blocked VM
  * @param workloadNanos from start until the workload finished (simulation, trace replay), or elapsed so far
  * @param timeToCompleteNanos from start until every chunk was here, or -1
  * @param demandMisses accesses that found a chunk missing and requested it

@@ -4,6 +4,7 @@ import dev.vad.ChunkSizes;
 import dev.vad.Manifest;
 import dev.vad.Metrics;
 import dev.vad.Profile;
+import dev.vad.codec.zstd.ZstdCodecs;
 import dev.vad.pack.ImageSource;
 import dev.vad.pack.PackReader;
 import dev.vad.pack.PackSummary;
@@ -131,7 +132,9 @@ public final class DemoCommand implements Callable<Integer> {
       throws Exception {
     SampleAppliance sample = new SampleAppliance(seed, diskSize, ramSize);
     List<ImageSource> images = sample.writeTo(dir);
-    PackSummary packed = PackWriter.builder().build().write(images, dir.resolve("app.vad"));
+    // packed as `vad pack` packs by default
+    PackSummary packed = PackWriter.builder().codec(ZstdCodecs.zstd()).dictionary(ZstdCodecs.DEFAULT_DICTIONARY_SIZE)
+        .build().write(images, dir.resolve("app.vad"));
     out.printf(Locale.ROOT, "sample appliance: disk %s + ram %s, packed to %s (ratio %.2f), id %s%n",
         ChunkSizes.format(diskSize), ChunkSizes.format(ramSize), ChunkSizes.format(packed.storedSize()),
         packed.ratio(), packed.id().shortHex());

@@ -123,6 +123,7 @@ public final class FetchCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
         StreamingAppliance app = open(uri, transport, provider, options)) {
+      Duration started = Startup.sinceProcessStart();
       Manifest m = app.manifest();
       long presentAtStart = app.presentChunks();
       FetchProgress progress = new FetchProgress(StatusLine.forStderr(err), presentAtStart);
@@ -150,7 +151,7 @@ public final class FetchCommand implements Callable<Integer> {
         }
       }
       long writeNanos = System.nanoTime() - t1;
-      printSummary(stdout, uri, m, presentAtStart, metrics, fetchNanos, files, written, writeNanos);
+      printSummary(stdout, uri, m, presentAtStart, metrics, started, fetchNanos, files, written, writeNanos);
     }
     return 0;
   }
@@ -280,8 +281,8 @@ public final class FetchCommand implements Callable<Integer> {
     return written;
   }
 
-  private void printSummary(PrintWriter o, URI uri, Manifest m, long presentAtStart, Metrics x, long fetchNanos,
-      List<Path> files, long written, long writeNanos) {
+  private void printSummary(PrintWriter o, URI uri, Manifest m, long presentAtStart, Metrics x, Duration started,
+      long fetchNanos, List<Path> files, long written, long writeNanos) {
     o.println("fetched " + uri);
     Formats.field(o, "appliance id", m.id().hex());
     StringBuilder images = new StringBuilder();
@@ -304,6 +305,7 @@ public final class FetchCommand implements Callable<Integer> {
       Formats.field(o, "written bytes", Formats.size(written) + String.format(Locale.ROOT, " in %.2f s (zero "
           + "chunks left as holes)", writeNanos / 1e9));
     }
+    Formats.field(o, "start-up", Startup.format(started) + " (process start to appliance open)");
     Formats.field(o, "metrics", x.toJson());
     o.flush();
   }

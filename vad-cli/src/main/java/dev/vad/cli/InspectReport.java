@@ -14,10 +14,10 @@ import java.util.List;
  * are documented in the README: rename nothing, only add.
  */
 @JsonPropertyOrder({"file", "id", "chunkSize", "codecs", "images", "chunks", "zeroChunks", "duplicateChunks",
-    "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile"})
+    "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile", "dictionaryBytes"})
 record InspectReport(String file, String id, int chunkSize, List<String> codecs, List<Image> images, long chunks,
     long zeroChunks, long duplicateChunks, long storedChunks, long rawChunks, long logicalSize, long storedSize,
-    long fileSize, Double ratio, ProfileInfo profile) {
+    long fileSize, Double ratio, ProfileInfo profile, int dictionaryBytes) {
 
   @JsonPropertyOrder({"name", "size", "chunks"})
   record Image(String name, long size, long chunks) {}
@@ -35,7 +35,7 @@ record InspectReport(String file, String id, int chunkSize, List<String> codecs,
         m.chunkCount(), m.zeroChunks(), m.duplicateChunks(), stored, m.rawChunks(), m.logicalSize(),
         m.storedSize(), reader.header().fileLength(),
         m.storedSize() == 0 ? null : (double) m.logicalSize() / m.storedSize(),
-        new ProfileInfo(reader.profile().isPresent(), profileEntries));
+        new ProfileInfo(reader.profile().isPresent(), profileEntries), m.dictionaryBytes());
   }
 
   void printText(PrintWriter out) {
@@ -43,6 +43,7 @@ record InspectReport(String file, String id, int chunkSize, List<String> codecs,
     Formats.field(out, "appliance id", id);
     Formats.field(out, "chunk size", ChunkSizes.format(chunkSize));
     Formats.field(out, "codecs", String.join(", ", codecs));
+    Formats.field(out, "dictionary", dictionaryBytes == 0 ? "none" : Formats.size(dictionaryBytes));
     Formats.field(out, "images", images.size());
     int width = images.stream().mapToInt(i -> i.name().length()).max().orElse(0);
     for (Image i : images) {

@@ -10,8 +10,11 @@ final class Logging {
   private Logging() {}
 
   static int withVerbosity(boolean verbose, IntSupplier body) {
+    if (!verbose) { // logging starts only when something logs: commands that never do skip logback's start-up
+      return body.getAsInt();
+    }
     Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-    if (!verbose || !(root instanceof ch.qos.logback.classic.Logger lb)) {
+    if (!(root instanceof ch.qos.logback.classic.Logger lb)) {
       return body.getAsInt();
     }
     // Restored afterwards: in-process callers (tests, embedders) must not inherit DEBUG from one run.

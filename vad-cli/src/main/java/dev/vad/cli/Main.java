@@ -5,6 +5,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(VadCommand.newCommandLine().execute(args));
+    Startup.mark();
+    System.exit(VadCommand.newCommandLineFor(args).execute(args));
   }
 }

@@ -1,6 +1,5 @@
 package dev.vad.cli;
 
-import dev.vad.fuse.Fuse;
 import dev.vad.fuse.FuseMount;
 import dev.vad.fuse.FuseOptions;
 import dev.vad.policy.Durations;
@@ -109,7 +108,7 @@ public final class MountCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--record " + record + ": directory " + parent + " does not exist");
       }
     }
-    Fuse.ensureAvailability();
+    FuseProbe fuse = FuseProbe.start();
     FuseMount.checkMountPoint(mountPoint);
     Files.createDirectories(cache);
 
@@ -120,9 +119,11 @@ public final class MountCommand implements Callable<Integer> {
     if (recorder != null) {
       b.recorder(recorder);
     }
-    StreamingAppliance app = b.open();
+    StreamingAppliance app = fuse.open(b);
+    Duration opened = Startup.sinceProcessStart();
     FuseMount mount;
     try {
+      fuse.ensureAvailability();
       mount = FuseMount.mount(app, mountPoint,
           FuseOptions.builder().writable(!readOnly).allowOther(allowOther).build());
     } catch (IOException | RuntimeException e) {
@@ -137,6 +138,9 @@ public final class MountCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       describe(err, app, mount);
+      err.println("start-up: appliance open " + Startup.format(opened) + ", mount ready "
+          + Startup.format(Startup.sinceProcessStart()) + " after process start");
+      err.flush();
       if (!awaitReady(app, mount, err)) {
         return shutDownInline(hook, mount, app, recorder, err);
       }

@@ -1,7 +1,6 @@
 package dev.vad.cli;
 
 import dev.vad.ChunkSizes;
-import dev.vad.codec.Codec;
 import dev.vad.pack.ImageSource;
 import dev.vad.pack.PackSummary;
 import dev.vad.pack.PackWriter;
@@ -24,7 +23,8 @@ import picocli.CommandLine.Spec;
         + "chunks elided, compressed).",
     footer = {"%nExamples:",
         "  vad pack --image disk=disk.img --image ram=ram.img -o app.vad",
-        "  vad pack --image disk.img --chunk-size 256K --codec none -o app.vad"})
+        "  vad pack --image disk.img --chunk-size 256K --codec none -o app.vad",
+        "  vad pack --image disk.img --codec zstd:3 --dictionary none -o app.vad   # fast to pack"})
 public final class PackCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(PackCommand.class);
 
@@ -44,9 +44,7 @@ public final class PackCommand implements Callable<Integer> {
       defaultValue = "64K", description = "Chunk size: a power of two from 4K to 4M (default: ${DEFAULT-VALUE}).")
   int chunkSize;
 
-  @Option(names = "--codec", paramLabel = "NAME", converter = Converters.CodecName.class, defaultValue = "lz4",
-      description = "Chunk codec (default: ${DEFAULT-VALUE}); chunks that do not shrink are stored raw.")
-  Codec codec;
+  @Mixin CodecOptions codec;
 
   @Option(names = "--threads", paramLabel = "N", description = "Hashing/compression threads (default: cores).")
   Integer threads;
@@ -59,11 +57,11 @@ public final class PackCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     log.debug("packing {} into {}: chunk size {}, codec {}, {} threads", images, output,
-        ChunkSizes.format(chunkSize), codec.name(), n);
+        ChunkSizes.format(chunkSize), codec.codec, n);
     ProgressReporter progress = ProgressReporter.forStderr(err);
     PackSummary summary;
     try {
-      summary = PackWriter.builder().chunkSize(chunkSize).codec(codec).threads(n).progress(progress).build()
+      summary = codec.apply(PackWriter.builder()).chunkSize(chunkSize).threads(n).progress(progress).build()
           .write(images, output);
     } finally {
       progress.finish();
@@ -84,6 +82,9 @@ public final class PackCommand implements Callable<Integer> {
     Formats.field(out, "zero chunks", s.zeroChunks());
     Formats.field(out, "duplicate chunks", s.duplicateChunks());
     Formats.field(out, "raw-stored chunks", s.rawChunks());
+    if (s.dictionaryBytes() > 0) {
+      Formats.field(out, "dictionary", Formats.size(s.dictionaryBytes()) + " (in the manifest; not in stored size)");
+    }
     Formats.field(out, "elapsed", Formats.seconds(s.elapsed()) + " (" + Formats.mbps(s.throughputMBps()) + ")");
     out.flush();
   }

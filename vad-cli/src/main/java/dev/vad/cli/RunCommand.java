@@ -2,13 +2,13 @@ package dev.vad.cli;
 
 import dev.vad.ChunkSizes;
 import dev.vad.Metrics;
-import dev.vad.fuse.Fuse;
 import dev.vad.policy.Durations;
 import dev.vad.policy.Policies;
 import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.qemu.QemuAvailability;
 import dev.vad.qemu.StreamingRun;
+import dev.vad.sched.Timeline;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.trace.TraceRecorder;
@@ -74,6 +74,11 @@ public final class RunCommand implements Callable<Integer> {
       description = "Record every read QEMU makes on the images into this trace file (for vad profile build).")
   Path record;
 
+  @Option(names = "--timeline", paramLabel = "FILE",
+      description = "Write what happened to each chunk and when (requests, arrivals, reads that waited) to FILE, to "
+          + "lay the run beside its simulation (vad simulate --timeline, on the trace --record took).")
+  Path timelineFile;
+
   @Option(names = "--memory", paramLabel = "SIZE",
       description = "Guest memory (default 256M; a snapshot's RAM image decides for a resume).")
   String memory;
@@ -111,13 +116,17 @@ public final class RunCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker");
     }
     CommandArgs.usage(spec, () -> Transports.forScheme(source.getScheme()));
+    if (timelineFile != null && !Files.isDirectory(timelineFile.toAbsolutePath().getParent())) {
+      throw new IllegalArgumentException("--timeline " + timelineFile + ": directory "
+          + timelineFile.toAbsolutePath().getParent() + " does not exist");
+    }
     if (record != null) {
       Path parent = record.toAbsolutePath().getParent();
       if (parent == null || !Files.isDirectory(parent)) {
         throw new IllegalArgumentException("--record " + record + ": directory " + parent + " does not exist");
       }
     }
-    Fuse.ensureAvailability();
+    FuseProbe fuse = FuseProbe.start(); // overlaps the QEMU probe and the appliance's open
     QemuAvailability.ensureAvailability();
     Files.createDirectories(cache);
 
@@ -143,6 +152,10 @@ public final class RunCommand implements Callable<Integer> {
     if (recorder != null) {
       ab.recorder(recorder);
     }
+    Timeline timeline = timelineFile == null ? null : new Timeline();
+    if (timeline != null) {
+      ab.timeline(timeline);
+    }
     Thread hook = new Thread(() -> {
       run.stop();
       try { // let the main thread unmount and close the cache before the JVM halts
@@ -152,7 +165,9 @@ public final class RunCommand implements Callable<Integer> {
       }
     }, "vad-run-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    try (StreamingAppliance app = ab.open()) {
+    try (StreamingAppliance app = fuse.open(ab)) {
+      Duration opened = Startup.sinceProcessStart();
+      fuse.ensureAvailability();
       List<String> missing = StreamingRun.missingImages(
           app.images().stream().map(StreamingImage::name).collect(Collectors.toSet()));
       if (!missing.isEmpty()) {
@@ -162,11 +177,16 @@ public final class RunCommand implements Callable<Integer> {
       err.printf(Locale.ROOT, "running %s from %s with policy %s%n", app.id().shortHex(), app.source(),
           app.metrics().policy());
       err.flush();
+      Duration beforeRun = Startup.sinceProcessStart();
       StreamingRun.Result r = run.run(app);
-      report(err, r);
+      report(err, r, opened, beforeRun);
       if (recorder != null) {
         recorder.writeTo(record);
         err.printf(Locale.ROOT, "recorded %d accesses to %s%n", recorder.size(), record);
+      }
+      if (timeline != null) {
+        timeline.write(timelineFile, "live: " + source + " policy " + app.metrics().policy());
+        err.printf(Locale.ROOT, "wrote %d chunk events to %s%n", timeline.events().size(), timelineFile);
       }
       err.flush();
       if (r.stopped()) {
@@ -186,7 +206,11 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  static void report(PrintWriter err, StreamingRun.Result r) {
+  /**
+   * {@code opened}, {@code beforeRun}: time from process start to the appliance open and to the start of
+   * {@link StreamingRun#run}, from which the run's own times count; null if unknown.
+   */
+  static void report(PrintWriter err, StreamingRun.Result r, Duration opened, Duration beforeRun) {
     Metrics m = r.metrics();
     String how = r.stopped() ? "stopped" : r.exitCode() < 0 ? "QEMU stopped at the marker"
         : "QEMU exited with status " + r.exitCode();
@@ -196,7 +220,14 @@ public final class RunCommand implements Callable<Integer> {
       err.printf(Locale.ROOT, "initial wait:   %.2f s%n", secs(r.initialWait()));
     }
     err.printf(Locale.ROOT, "stalls:         %d (%.2f s)%n", m.stallCount(), m.stallNanos() / 1e9);
-    if (r.timeToMarker() != null) {
+    if (opened != null) {
+      err.printf(Locale.ROOT, "start-up:       %.2f s (process start to appliance open)%n", secs(opened));
+    }
+    if (r.timeToMarker() != null && opened != null && beforeRun != null) {
+      err.printf(Locale.ROOT, "time to marker: %.2f s from process start (%.2f s after the appliance opened, "
+          + "%.2f s after QEMU started)%n", secs(beforeRun.plus(r.timeToMarker())),
+          secs(beforeRun.minus(opened).plus(r.timeToMarker())), secs(r.qemuToMarker()));
+    } else if (r.timeToMarker() != null) {
       err.printf(Locale.ROOT, "time to marker: %.2f s (%.2f s after QEMU started)%n", secs(r.timeToMarker()),
           secs(r.qemuToMarker()));
     }

@@ -14,9 +14,11 @@ import dev.vad.policy.Policies;
 import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sim.LinkModel;
+import dev.vad.sched.Timeline;
 import dev.vad.sim.Simulator;
 import dev.vad.trace.Trace;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,6 +82,10 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--policy-opt", paramLabel = "KEY=VALUE", description = "A policy option (repeat).")
   List<String> policyOpts = new ArrayList<>();
 
+  @Option(names = "--timeline", paramLabel = "DIR",
+      description = "Write each policy's chunk events to DIR/POLICY.timeline (as vad run --timeline does live).")
+  Path timelineDir;
+
   @Option(names = "--json", description = "Print a JSON array, one object per policy (fields in the README).")
   boolean json;
 
@@ -122,8 +128,16 @@ public final class SimulateCommand implements Callable<Integer> {
     List<PrefetchPolicyProvider> selected = select(test);
     Map<String, Metrics> results = new LinkedHashMap<>();
     Metrics oracle = null;
+    if (timelineDir != null && !Files.isDirectory(timelineDir)) {
+      throw new IllegalArgumentException("--timeline " + timelineDir + ": not a directory");
+    }
     for (PrefetchPolicyProvider p : selected) {
-      Metrics x = run(m, profile, test, link, p, options);
+      Timeline timeline = timelineDir == null ? null : new Timeline();
+      Metrics x = run(m, profile, test, link, p, options, timeline);
+      if (timeline != null) {
+        timeline.write(timelineDir.resolve(p.name() + ".timeline"), "simulated: " + testFile + " policy " + p.name()
+            + " link " + link);
+      }
       results.put(p.name(), x);
       if (p.name().equals(ORACLE)) {
         oracle = x;
@@ -202,8 +216,17 @@ public final class SimulateCommand implements Callable<Integer> {
 
   private static Metrics run(Manifest m, Profile profile, Trace test, LinkModel link, PrefetchPolicyProvider p,
       PolicyOptions options) {
-    return Simulator.builder().manifest(m).profile(profile).trace(test).link(link).policy(p).options(options)
-        .build().run();
+    return run(m, profile, test, link, p, options, null);
+  }
+
+  private static Metrics run(Manifest m, Profile profile, Trace test, LinkModel link, PrefetchPolicyProvider p,
+      PolicyOptions options, Timeline timeline) {
+    Simulator.Builder b = Simulator.builder().manifest(m).profile(profile).trace(test).link(link).policy(p)
+        .options(options);
+    if (timeline != null) {
+      b.timeline(timeline);
+    }
+    return b.build().run();
   }
 
   /** Workload time over the oracle's; null when the oracle's is zero (an empty trace). */

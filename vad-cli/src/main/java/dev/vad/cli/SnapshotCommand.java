@@ -3,7 +3,6 @@ package dev.vad.cli;
 import dev.vad.ChunkKey;
 import dev.vad.ImageSpec;
 import dev.vad.Manifest;
-import dev.vad.codec.Codec;
 import dev.vad.pack.PackReader;
 import dev.vad.pack.PackSummary;
 import dev.vad.pack.PackWriter;
@@ -107,9 +106,7 @@ public final class SnapshotCommand implements Callable<Integer> {
       defaultValue = "64K", description = "Chunk size: a power of two from 4K to 4M (default: ${DEFAULT-VALUE}).")
   int chunkSize;
 
-  @Option(names = "--codec", paramLabel = "NAME", converter = Converters.CodecName.class, defaultValue = "lz4",
-      description = "Chunk codec (default: ${DEFAULT-VALUE}).")
-  Codec codec;
+  @Mixin CodecOptions codec;
 
   @Override
   public Integer call() throws Exception {
@@ -201,7 +198,7 @@ public final class SnapshotCommand implements Callable<Integer> {
         throw brief;
       }
       PackSummary s = RunnableAppliance.pack(k, i, cmdline, d, snap,
-          PackWriter.builder().chunkSize(chunkSize).codec(codec).build(), output);
+          codec.apply(PackWriter.builder()).chunkSize(chunkSize).build(), output);
       print(out, s, snap, pause.at != null ? "'" + pause.at + "'" : "after " + pause.after);
       return 0;
     } finally {

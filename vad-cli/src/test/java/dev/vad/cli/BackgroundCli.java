@@ -22,7 +22,7 @@ final class BackgroundCli implements AutoCloseable {
   private volatile int exit = Integer.MIN_VALUE;
 
   private BackgroundCli(String... args) {
-    CommandLine cl = VadCommand.newCommandLine();
+    CommandLine cl = VadCommand.newCommandLineFor(args);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     thread = new Thread(() -> exit = cl.execute(args), "vad-" + args[0] + "-under-test");

@@ -47,7 +47,7 @@ class InspectCommandTest {
       Manifest m = reader.manifest();
       assertThat(f.get("appliance id")).isEqualTo(m.id().hex());
       assertThat(f.get("chunk size")).isEqualTo("64.0 KiB");
-      assertThat(f.get("codecs")).isEqualTo("none, lz4");
+      assertThat(f.get("codecs")).isEqualTo("none, zstd");
       assertThat(f.get("images")).isEqualTo("2");
       assertThat(r.out()).containsPattern("(?m)^  disk  2\\.4 MiB \\(2500000 bytes\\), 39 chunks$")
           .containsPattern("(?m)^  ram   1\\.0 MiB \\(1048576 bytes\\), 16 chunks$");
@@ -60,6 +60,8 @@ class InspectCommandTest {
       assertThat(f.get("stored size")).endsWith("(" + m.storedSize() + " bytes)");
       assertThat(f.get("file size")).endsWith("(" + Files.size(pack) + " bytes)");
       assertThat(f.get("profile")).isEqualTo("none");
+      assertThat(m.dictionaryBytes()).as("vad pack trains one by default").isPositive();
+      assertThat(f.get("dictionary")).endsWith("(" + m.dictionaryBytes() + " bytes)");
     }
   }
 
@@ -70,13 +72,14 @@ class InspectCommandTest {
     List<String> names = new ArrayList<>();
     j.fieldNames().forEachRemaining(names::add);
     assertThat(names).containsExactly("file", "id", "chunkSize", "codecs", "images", "chunks", "zeroChunks",
-        "duplicateChunks", "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile");
+        "duplicateChunks", "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile",
+        "dictionaryBytes");
     try (PackReader reader = PackReader.open(pack)) {
       Manifest m = reader.manifest();
       assertThat(j.get("file").asText()).isEqualTo(pack.toString());
       assertThat(j.get("id").asText()).isEqualTo(m.id().hex());
       assertThat(j.get("chunkSize").asInt()).isEqualTo(65536);
-      assertThat(j.get("codecs")).extracting(JsonNode::asText).containsExactly("none", "lz4");
+      assertThat(j.get("codecs")).extracting(JsonNode::asText).containsExactly("none", "zstd");
       assertThat(j.get("images")).hasSize(2);
       assertThat(j.get("images").get(0).get("name").asText()).isEqualTo("disk");
       assertThat(j.get("images").get(0).get("size").asLong()).isEqualTo(2_500_000);
@@ -93,6 +96,7 @@ class InspectCommandTest {
       assertThat(j.get("ratio").asDouble()).isEqualTo((double) m.logicalSize() / m.storedSize());
       assertThat(j.get("profile").get("present").asBoolean()).isFalse();
       assertThat(j.get("profile").get("entries").asInt()).isZero();
+      assertThat(j.get("dictionaryBytes").asInt()).isEqualTo(m.dictionaryBytes()).isPositive();
     }
   }
 

@@ -52,7 +52,10 @@ class PackCommandTest {
       assertThat(f.get("elapsed")).matches("\\d+\\.\\d\\d s \\(\\d+\\.\\d MB/s\\)");
       assertThat(m.images()).extracting(i -> i.name()).containsExactly("disk", "ram");
       assertThat(m.chunkSize()).isEqualTo(64 * 1024);
-      assertThat(m.codecNames()).contains("lz4");
+      assertThat(m.codecNames()).as("the default codec").contains("zstd");
+      assertThat(f.get("dictionary")).as("trained by default").endsWith("(" + m.dictionaryBytes()
+          + " bytes) (in the manifest; not in stored size)");
+      assertThat(m.dictionaryBytes()).isPositive();
     }
     assertThat(filesOtherThanImages()).containsExactly("app.vad");
   }
@@ -87,8 +90,41 @@ class PackCommandTest {
 
   @Test
   void unknownCodecListsTheAvailableOnes() {
-    Cli.run("pack", "-i", disk.toString(), "--codec", "zstd", "-o", dir.resolve("a.vad").toString())
-        .failedWith(2, "unknown codec 'zstd'", "available: lz4, none");
+    Cli.run("pack", "-i", disk.toString(), "--codec", "brotli", "-o", dir.resolve("a.vad").toString())
+        .failedWith(2, "unknown codec 'brotli'", "available: lz4, none, zstd");
+  }
+
+  @Test
+  void aLevelAndNoDictionaryAreHonoured() throws IOException {
+    Path out = dir.resolve("app.vad");
+    Cli r = Cli.run("pack", "-i", disk.toString(), "--codec", "zstd:3", "--dictionary", "none", "-o", out.toString())
+        .succeeded();
+    assertThat(r.fields()).doesNotContainKey("dictionary");
+    try (PackReader reader = PackReader.open(out)) {
+      assertThat(reader.manifest().codecNames()).contains("zstd");
+      assertThat(reader.manifest().dictionaryBytes()).isZero();
+    }
+  }
+
+  @Test
+  void lz4PacksWithoutADictionaryUnlessOneIsAskedFor() throws IOException {
+    Path out = dir.resolve("app.vad");
+    Cli.run("pack", "-i", disk.toString(), "--codec", "lz4", "-o", out.toString()).succeeded();
+    try (PackReader reader = PackReader.open(out)) {
+      assertThat(reader.manifest().codecNames()).containsExactly("none", "lz4");
+    }
+    Cli.run("pack", "-i", disk.toString(), "--codec", "lz4", "--dictionary", "64K", "-o", out.toString())
+        .failedWith(2, "--dictionary: codec lz4 takes no dictionary");
+  }
+
+  @Test
+  void badLevelsAndDictionarySizesAreUsageErrors() {
+    String out = dir.resolve("a.vad").toString();
+    Cli.run("pack", "-i", disk.toString(), "--codec", "zstd:99", "-o", out).failedWith(2, "zstd level must be");
+    Cli.run("pack", "-i", disk.toString(), "--codec", "zstd:x", "-o", out).failedWith(2, "level 'x'");
+    Cli.run("pack", "-i", disk.toString(), "--codec", "lz4:9", "-o", out).failedWith(2, "lz4 has no compression levels");
+    Cli.run("pack", "-i", disk.toString(), "--dictionary", "12Q", "-o", out).failedWith(2, "bad size: '12Q'");
+    Cli.run("pack", "-i", disk.toString(), "--dictionary", "100", "-o", out).failedWith(2, "--dictionary must be 1K..");
   }
 
   @Test

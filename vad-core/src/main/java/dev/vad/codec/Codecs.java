@@ -13,18 +13,41 @@ public final class Codecs {
   private Codecs() {}
 
   private static final class Holder {
+    // No self-test here: it would make every codec (zstd's native library among them) load on first use of any.
     static final NamedRegistry<CodecProvider> REGISTRY = NamedRegistry.load(CodecProvider.class,
-        Codecs.class.getClassLoader(), CodecProvider::name, p -> selfTest(p.codec()), "codec",
+        Codecs.class.getClassLoader(), CodecProvider::name, p -> true, "codec",
         "a jar with META-INF/services/dev.vad.codec.CodecProvider adds one");
   }
 
+  /** Codecs that passed their self-test, by name: each is tested once, when first asked for. */
+  private static final java.util.concurrent.ConcurrentHashMap<String, Codec> TESTED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
-   * The codec registered as {@code name}.
+   * The codec registered as {@code name}, after a round trip of a sample through it (once per name and JVM).
    *
-   * @throws NoSuchElementException listing the available names when there is none
+   * @throws NoSuchElementException listing the available names when there is none, or saying why the one registered
+   *     is unusable (its native library does not load, its round trip fails)
    */
   public static Codec forName(String name) {
-    return Holder.REGISTRY.forName(name).codec();
+    Codec tested = TESTED.get(name);
+    if (tested != null) {
+      return tested;
+    }
+    CodecProvider p = Holder.REGISTRY.forName(name);
+    Codec codec;
+    try {
+      codec = p.codec();
+    } catch (RuntimeException | LinkageError e) {
+      throw new NoSuchElementException("codec '" + name + "' (" + p.getClass().getName()
+          + ") is registered but unusable here: " + e.getMessage());
+    }
+    if (!selfTest(codec)) {
+      throw new NoSuchElementException("codec '" + name + "' (" + p.getClass().getName()
+          + ") failed its self-test (a round trip of 8 KiB)");
+    }
+    TESTED.putIfAbsent(name, codec);
+    return codec;
   }
 
   /**

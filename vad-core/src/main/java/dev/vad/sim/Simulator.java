@@ -42,6 +42,7 @@ public final class Simulator {
   private final PolicyOptions options;
   private final SchedulerConfig config;
   private final java.util.function.Consumer<Action> observer;
+  private final dev.vad.sched.Timeline timeline; // null: not recording
 
   private Simulator(Builder b) {
     this.manifest = Objects.requireNonNull(b.manifest, "manifest");
@@ -51,6 +52,7 @@ public final class Simulator {
     this.policy = Objects.requireNonNull(b.policy, "policy");
     this.options = b.options;
     this.observer = b.observer;
+    this.timeline = b.timeline;
     this.config = (b.config == null ? SchedulerConfig.DEFAULTS : b.config).withInitialLink(link.asEstimate());
   }
 
@@ -89,6 +91,7 @@ public final class Simulator {
     private long startWall;
     private long stallTotal;
     private long stallCount;
+    private final java.util.Set<ChunkKey> accessed = new java.util.HashSet<>(); // first accesses, for the timeline
     private int next;
     private final Set<ChunkKey> waiting = new HashSet<>();
     private long blockedSince = -1;
@@ -141,6 +144,9 @@ public final class Simulator {
             startTransmission();
           }
           case ARRIVAL -> {
+            if (timeline != null) {
+              timeline.record(now, dev.vad.sched.Timeline.Kind.ARRIVED, e.key);
+            }
             scheduler.arrived(e.key, now);
             if (waiting.remove(e.key) && waiting.isEmpty()) {
               stallTotal += now - blockedSince;
@@ -180,6 +186,9 @@ public final class Simulator {
       }
       scheduler.drain(a -> {
         observer.accept(a);
+        if (timeline != null) {
+          timeline.record(now, a);
+        }
         if (a instanceof Action.Request r) {
           schedule(now + link.rttNanos() / 2, Kind.REQUEST_AT_SERVER, r.key(), r.priority());
         } else if (a instanceof Action.Promote p) {
@@ -262,8 +271,14 @@ public final class Simulator {
             continue; // whole-chunk overwrite: no data needed
           }
         }
+        if (timeline != null && accessed.add(key)) {
+          timeline.record(now, dev.vad.sched.Timeline.Kind.ACCESS, key);
+        }
         if (!scheduler.access(key, now)) {
           waiting.add(scheduler.ownerOf(key));
+          if (timeline != null) {
+            timeline.record(now, dev.vad.sched.Timeline.Kind.MISS, scheduler.ownerOf(key));
+          }
         }
       }
       if (waiting.isEmpty()) {
@@ -299,8 +314,15 @@ public final class Simulator {
     private PolicyOptions options = PolicyOptions.EMPTY;
     private SchedulerConfig config;
     private java.util.function.Consumer<Action> observer = a -> { };
+    private dev.vad.sched.Timeline timeline;
 
     private Builder() {}
+
+    /** Records the run's chunk events, as a live run records them (see {@link dev.vad.sched.Timeline}). */
+    public Builder timeline(dev.vad.sched.Timeline timeline) {
+      this.timeline = java.util.Objects.requireNonNull(timeline, "timeline");
+      return this;
+    }
 
     /** Sees every action the scheduler emits, in order (for tests and tracing). */
     public Builder observer(java.util.function.Consumer<Action> observer) {

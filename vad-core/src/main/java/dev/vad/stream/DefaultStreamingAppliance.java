@@ -10,6 +10,7 @@ import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sched.Action;
 import dev.vad.sched.Scheduler;
+import dev.vad.sched.Timeline;
 import dev.vad.sched.SchedulerStats;
 import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkVerificationException;
@@ -60,6 +61,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final long openedAt;
   private final Duration readTimeout;
   private final TraceRecorder recorder;
+  private final Timeline timeline; // null: not recording
   private final Map<ChunkKey, List<ChunkKey>> duplicatesOf;
   private final Map<ChunkKey, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
   private final Map<ChunkKey, Integer> attempts = new ConcurrentHashMap<>();
@@ -89,8 +91,15 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private long wakeArmed = Long.MAX_VALUE;
   /** Set when the cache cannot take more data (disk full): nothing new can be served, so waiting is pointless. */
   private volatile IOException fatal;
-  private final AtomicLong stallCount = new AtomicLong();
-  private final AtomicLong stallNanos = new AtomicLong();
+  // The VM's clock for the trace recorder: wall time minus the time during which some reader waited for a chunk
+  // (the union of the stall intervals), so a trace recorded on a streamed run says when the VM would have read had
+  // nothing been missing. That is what traces recorded on local files say, what profiles are built from and what the
+  // simulator replays (it adds its own stalls: ARCHITECTURE, "the VM's clock pauses when it stalls").
+  private final Object vmClock = new Object();
+  private int blockedReaders;
+  private long blockedSince;
+  private long blockedTotal;
+  private final AtomicLong stallCount = new AtomicLong(); // reads (and writes) that had to wait, as the simulator counts
   private final AtomicLong corruptChunks = new AtomicLong();
 
   private DefaultStreamingAppliance(StreamingAppliance.Builder b, ChunkSource source, ChunkCache cache) {
@@ -99,6 +108,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     this.cache = cache;
     this.readTimeout = b.readTimeout;
     this.recorder = b.recorder;
+    this.timeline = b.timeline;
     this.openedAt = System.nanoTime();
     PrefetchPolicyProvider provider = b.policy != null ? b.policy : PrefetchPolicyProvider.demand();
     this.policyName = provider.name();
@@ -178,6 +188,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     return System.nanoTime();
   }
 
+  /** {@code now()} on the VM's clock: stopped while any reader waits for a chunk (see {@link #vmClock}). */
+  private long vmNow() {
+    long t = now();
+    synchronized (vmClock) {
+      return t - blockedTotal - (blockedReaders > 0 ? t - blockedSince : 0);
+    }
+  }
+
   private void start() {
     source.start(new ChunkSource.Listener() {
       @Override
@@ -220,6 +238,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   }
 
   private void decode(ChunkKey key, ByteBuffer stored, Runnable release) {
+    if (timeline != null) {
+      timeline.record(now(), Timeline.Kind.RECEIVED, key);
+    }
     receiving.merge(key, 1, Integer::sum);
     try {
       decoders.execute(() -> {
@@ -252,8 +273,11 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private List<Action> drain() {
     List<Action> out = new ArrayList<>(4);
     scheduler.drain(out::add);
-    long wake = scheduler.wakeAt();
     long now = now();
+    if (timeline != null && !out.isEmpty()) {
+      out.forEach(a -> timeline.record(now, a));
+    }
+    long wake = scheduler.wakeAt();
     if (wake != Long.MAX_VALUE && (wake - wakeArmed < 0 || wakeArmed - now <= 0 || wakeArmed == Long.MAX_VALUE)
         && !closed.get()) {
       wakeArmed = wake;
@@ -301,7 +325,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
           if (readyAt < 0) {
             readyAt = now();
             if (recorder != null) {
-              recorder.start(readyAt, manifest.id());
+              recorder.start(vmNow(), manifest.id());
             }
             log.debug("{}: ready after {} ms", manifest.id().shortHex(), (readyAt - openedAt) / 1_000_000);
           }
@@ -364,6 +388,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private void arrived(ChunkKey owner) {
     List<Action> out;
     synchronized (lock) {
+      if (timeline != null) {
+        timeline.record(now(), Timeline.Kind.ARRIVED, owner);
+      }
       scheduler.arrived(owner, now());
       out = drain();
     }
@@ -391,6 +418,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       return;
     }
     lastFailure.put(owner, cause);
+    if (timeline != null) {
+      timeline.record(now(), Timeline.Kind.FAILED, owner);
+    }
     int n = attempts.merge(owner, 1, Integer::sum);
     long backoff = Math.min(MAX_BACKOFF_NANOS, 25_000_000L << Math.min(n - 1, 10));
     log.debug("{}: chunk {} failed (attempt {}): {}; retry in {} ms", manifest.id().shortHex(), owner, n,
@@ -435,30 +465,87 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
    * Makes chunk {@code c} of {@code image} readable: returns at once if it is here, else requests it (demand) and
    * waits.
    */
-  private void ensure(int image, long c) throws IOException {
+  /**
+   * Makes the chunks {@code chunks} of {@code image} readable. Every missing one is asked for before waiting for any,
+   * so a read that spans several missing chunks waits about one round trip, not one per chunk. Returns whether it
+   * waited after the VM's start (a stall).
+   */
+  private boolean ensure(int image, long... chunks) throws IOException {
+    ChunkKey[] keys = null;
+    CompletableFuture<?>[] waits = null;
+    for (int i = 0; i < chunks.length; i++) {
+      CompletableFuture<Void> w = ask(image, chunks[i]);
+      if (w != null) {
+        if (waits == null) {
+          keys = new ChunkKey[chunks.length];
+          waits = new CompletableFuture<?>[chunks.length];
+        }
+        keys[i] = ChunkKey.of(image, chunks[i]);
+        waits[i] = w;
+      }
+    }
+    if (waits == null) {
+      return false;
+    }
+    long t0 = now();
+    boolean counted = readyAt >= 0;
+    if (counted) {
+      synchronized (vmClock) {
+        if (blockedReaders++ == 0) {
+          blockedSince = t0;
+        }
+      }
+    }
+    try {
+      for (int i = 0; i < waits.length; i++) {
+        if (waits[i] != null) {
+          await(image, keys[i], waits[i]);
+        }
+      }
+    } finally {
+      long t1 = now();
+      if (counted) {
+        synchronized (vmClock) {
+          if (--blockedReaders == 0) {
+            blockedTotal += t1 - blockedSince;
+          }
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** Asks for chunk {@code c} if it is missing; returns what to wait for, or null when it is here. */
+  private CompletableFuture<Void> ask(int image, long c) throws IOException {
     ChunkKey key = ChunkKey.of(image, c);
     boolean first = firstAccess(image, c);
     if (!first && cache.isPresent(key)) {
-      return;
+      return null;
+    }
+    if (first && timeline != null) {
+      timeline.record(now(), Timeline.Kind.ACCESS, key);
     }
     CompletableFuture<Void> wait = null;
     List<Action> out;
     synchronized (lock) {
       if (!scheduler.access(key, now())) {
         ChunkKey owner = scheduler.ownerOf(key);
+        if (timeline != null) {
+          timeline.record(now(), Timeline.Kind.MISS, owner);
+        }
         wait = waiters.computeIfAbsent(owner, k -> new CompletableFuture<>());
       }
       out = drain();
     }
     execute(out);
-    if (wait == null) {
-      return;
-    }
-    if (fatal != null) {
+    if (wait != null && fatal != null) {
       waiters.remove(scheduler.ownerOf(key), wait);
       checkFatal();
     }
-    long t0 = now();
+    return wait;
+  }
+
+  private void await(int image, ChunkKey key, CompletableFuture<?> wait) throws IOException {
     try {
       wait.get(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
@@ -474,11 +561,6 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       Throwable c2 = e.getCause();
       throw c2 instanceof IOException io ? new IOException(io.getMessage(), io)
           : new IOException("chunk " + key + " failed: " + c2, c2);
-    } finally {
-      if (readyAt >= 0) {
-        stallCount.incrementAndGet();
-        stallNanos.addAndGet(now() - Math.max(t0, readyAt));
-      }
     }
   }
 
@@ -579,7 +661,11 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     long fetchTime = s.completeNanos() >= 0 ? s.completeNanos() : elapsed;
     double util = fetchTime <= 0 ? 0 : Math.min(1.0, s.bytesFetched() / (link.bytesPerSecond() * fetchTime / 1e9));
     long wait = readyAt < 0 ? -1 : readyAt - openedAt;
-    return new Metrics(policyName, wait, stallCount.get(), stallNanos.get(), elapsed, s.completeNanos(),
+    long stalled;
+    synchronized (vmClock) {
+      stalled = blockedTotal + (blockedReaders > 0 ? t - blockedSince : 0);
+    }
+    return new Metrics(policyName, wait, stallCount.get(), stalled, elapsed, s.completeNanos(),
         s.demandMisses(), s.prefetchHits(), s.hits(), s.chunksFetched(), s.bytesFetched(), s.bytesWasted(),
         corruptChunks.get(), util);
   }
@@ -655,12 +741,16 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         return 0;
       }
       if (recorder != null) {
-        recorder.record(now(), spec.name(), false, offset, len);
+        recorder.record(vmNow(), spec.name(), false, offset, len);
       }
       long first = offset / spec.chunkSize();
       long last = (offset + len - 1) / spec.chunkSize();
-      for (long c = first; c <= last; c++) {
-        ensure(index, c);
+      long[] chunks = new long[(int) (last - first + 1)];
+      for (int i = 0; i < chunks.length; i++) {
+        chunks[i] = first + i;
+      }
+      if (ensure(index, chunks)) {
+        stallCount.incrementAndGet();
       }
       ByteBuffer view = dst.duplicate();
       view.limit(view.position() + len);
@@ -681,19 +771,25 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         return;
       }
       if (recorder != null) {
-        recorder.record(now(), spec.name(), true, offset, len);
+        recorder.record(vmNow(), spec.name(), true, offset, len);
       }
       long first = offset / spec.chunkSize();
       long last = (offset + len - 1) / spec.chunkSize();
+      // only the partly written first and last chunks need their old bytes; whole ones are simply overwritten
+      long[] partial = new long[2];
+      int n = 0;
       for (long c = first; c <= last; c++) {
         long cStart = c * spec.chunkSize();
         long cEnd = cStart + spec.chunkLength(c);
         boolean whole = offset <= cStart && offset + len >= cEnd;
         if (!whole) {
-          ensure(index, c);
+          partial[n++] = c;
         } else {
           firstAccess(index, c);
         }
+      }
+      if (ensure(index, java.util.Arrays.copyOf(partial, n))) {
+        stallCount.incrementAndGet();
       }
       cache.write(index, offset, src);
     }

@@ -89,6 +89,7 @@ public interface StreamingAppliance extends Closeable {
     SchedulerConfig schedulerConfig = SchedulerConfig.DEFAULTS;
     Duration readTimeout = Duration.ofSeconds(60);
     TraceRecorder recorder;
+    dev.vad.sched.Timeline timeline;
     int decodeThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private Builder() {}
@@ -143,6 +144,15 @@ public interface StreamingAppliance extends Closeable {
         throw new IllegalArgumentException("read timeout must be positive: " + timeout);
       }
       this.readTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Records what happened to each chunk and when (requests, arrivals, the reads that had to wait) into this
+     * timeline, to lay a live run beside its simulation; see {@link dev.vad.sched.Timeline}.
+     */
+    public Builder timeline(dev.vad.sched.Timeline timeline) {
+      this.timeline = Objects.requireNonNull(timeline, "timeline");
       return this;
     }
 

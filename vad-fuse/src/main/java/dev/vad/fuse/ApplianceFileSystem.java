@@ -69,9 +69,12 @@ final class ApplianceFileSystem extends FuseStubFS {
     }
   }
 
-  /** Runs libfuse's main loop on the calling thread until unmounted; returns its exit status. */
+  /**
+   * Mounts and serves requests on Java threads (see {@link SessionLoop}), the first being the calling one, until
+   * unmounted; returns the exit status.
+   */
   int run(String[] args) {
-    return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations), null);
+    return SessionLoop.run(fuseOperations, args, Thread.currentThread().getName());
   }
 
   @Override

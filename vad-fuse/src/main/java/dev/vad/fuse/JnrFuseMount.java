@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * libfuse's multi-threaded loop on a thread of its own ({@code fuse_main_real} with {@code -f}); unmounted with
- * {@code fusermount -u}. jnr-fuse's own {@code mount} is not used: it sleeps two seconds instead of waiting for the
- * kernel, and its shutdown hook unmounts lazily without waiting.
+ * libfuse mounted with {@code fuse_setup} ({@code -f}) and served by Java threads ({@link SessionLoop}), the first
+ * on a thread of its own; unmounted with {@code fusermount -u}. jnr-fuse's own {@code mount} is not used: it sleeps
+ * two seconds instead of waiting for the kernel, and its shutdown hook unmounts lazily without waiting.
  */
 final class JnrFuseMount implements FuseMount {
   private static final Logger log = LoggerFactory.getLogger(JnrFuseMount.class);

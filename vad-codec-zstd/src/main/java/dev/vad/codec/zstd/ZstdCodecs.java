@@ -14,7 +14,7 @@ import java.util.Optional;
  * {@link #MAX_WINDOW_LOG}, and malformed frames raise {@link dev.vad.codec.CodecException}.
  *
  * <pre>{@code
- * PackWriter.builder().codec(ZstdCodecs.zstd(19)).dictionary(ZstdCodecs.DEFAULT_DICTIONARY_SIZE).build()
+ * PackWriter.builder().codec(ZstdCodecs.zstd(15)).dictionary(ZstdCodecs.DEFAULT_DICTIONARY_SIZE).build()
  *     .write(List.of(new ImageSource("disk", Path.of("disk.img"))), Path.of("app.vad"));
  * }</pre>
  */
@@ -22,7 +22,7 @@ public final class ZstdCodecs {
   private ZstdCodecs() {}
 
   /** The level {@code zstd} means when none is given; chosen from the measurements in benchmarks/RESULTS.md. */
-  public static final int DEFAULT_LEVEL = 19;
+  public static final int DEFAULT_LEVEL = 15;
 
   /** The dictionary size `vad pack` trains by default (zstd's own default, 110 KiB). */
   public static final int DEFAULT_DICTIONARY_SIZE = 112_640;
