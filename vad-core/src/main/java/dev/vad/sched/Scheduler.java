@@ -139,7 +139,7 @@ public final class Scheduler {
     if (missingUnits == 0) {
       completeAt = nowNanos;
     }
-    this.link = new LinkEstimator(config.initialLink(), units.size());
+    this.link = new LinkEstimator(config.initialLink(), units.size(), config.pacedPrefetch());
     this.notifiedLink = link.estimate();
     this.policy = Policies.createGuarded(Objects.requireNonNull(provider, "provider"), new Context());
     afterEvent();
@@ -260,7 +260,8 @@ public final class Scheduler {
 
   /**
    * When the scheduler wants {@link #advance} called if no other input comes first (the pacer holds a prefetch
-   * request until then), or {@link Long#MAX_VALUE}. Drivers arm a timer for it after each {@link #drain}.
+   * request until then), or {@link Long#MAX_VALUE}; always the latter unless {@link SchedulerConfig#pacedPrefetch()}.
+   * Drivers arm a timer for it after each {@link #drain}.
    */
   public long wakeAt() {
     return wakeAt;
@@ -328,18 +329,21 @@ public final class Scheduler {
   }
 
   /**
-   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain, plus (once startup is
-   * over) the largest chunk. A request is outstanding from its send until the last byte of its answer arrives, so at
-   * the link's rate a round trip plus one chunk's transmission is in flight; with whole chunks and one BDP alone the
-   * link idled part of each round trip (through {@code vad wan} at 20 Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s). The extra
-   * chunk is safe only because prefetch requests are also paced a little under the estimated rate
+   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain, plus, with
+   * {@link SchedulerConfig#pacedPrefetch()} and once startup is over, the largest chunk. A request is outstanding
+   * from its send until the last byte of its answer arrives, so at the link's rate a round trip plus one chunk's
+   * transmission is in flight; with whole chunks and one BDP alone (the default) the link idles part of each round
+   * trip (through {@code vad wan} at 20 Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s). The extra chunk is
+   * safe only because prefetch requests are then also paced a little under the estimated rate
    * ({@link LinkEstimator#pacingGain}): unpaced, the same window queued a chunk ahead of every demand miss on
-   * vad+tcp (median 76 -> 93 ms through {@code vad wan}; 82 -> 107 ms on a real kernel path).
+   * vad+tcp (median 76 -> 93 ms through {@code vad wan}; 82 -> 107 ms on a real kernel path). Pacing is off by
+   * default because it trusts the estimate: under 1% loss QUIC's overshoots, and pacing then runs above the path
+   * ({@code NetnsMissLatencyTest}).
    */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
     double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * link.gain(config.windowFactor());
-    long chunk = link.paced() ? largestUnit : 0; // during startup the window is not paced, and twice the BDP anyway
+    long chunk = link.paced() ? largestUnit : 0; // unpaced (off, or startup: twice the BDP anyway), no extra chunk
     return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp + chunk));
   }
 
@@ -398,8 +402,8 @@ public final class Scheduler {
     outstanding++;
     requestsSent++;
     outbox.add(new Action.Request(units.get(u), priority));
-    if (priority == Priority.DEMAND && inflightPrefetchBytes > 0) {
-      pace(unitBytes[u], false); // it takes the link for a chunk's time too: else the prefetch behind it queues for long
+    if (config.pacedPrefetch() && priority == Priority.DEMAND && inflightPrefetchBytes > 0) {
+      pace(unitBytes[u], false); // it takes the link for a chunk's time too: else the prefetch behind it queues
     }
   }
 
@@ -428,7 +432,7 @@ public final class Scheduler {
     wakeAt = Long.MAX_VALUE;
     int skips = 0;
     while (inflightPrefetchBytes < window) {
-      if (inflightPrefetchBytes > 0 && now < pacedUntil) {
+      if (config.pacedPrefetch() && inflightPrefetchBytes > 0 && now < pacedUntil) {
         // the window has room but the link would not have drained the last request's chunk yet
         wakeAt = pacedUntil;
         return;
@@ -461,7 +465,9 @@ public final class Scheduler {
       state[u] = PREFETCHING;
       inflightPrefetchBytes += unitBytes[u];
       send(u, Priority.PREFETCH);
-      pace(unitBytes[u], inflightPrefetchBytes == unitBytes[u]);
+      if (config.pacedPrefetch()) {
+        pace(unitBytes[u], inflightPrefetchBytes == unitBytes[u]);
+      }
     }
   }
 
