@@ -351,7 +351,7 @@ public final class Manifest {
     ByteBuffer in = section.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int start = in.position();
     try {
-      int contentLength = in.getInt();
+      long contentLength = Integer.toUnsignedLong(in.getInt());
       if (contentLength < 12 || contentLength > in.remaining()) {
         throw new CorruptPackException(where, base, "manifest content length " + contentLength
             + " does not fit the " + (in.remaining() + 4) + "-byte manifest section");
@@ -364,8 +364,12 @@ public final class Manifest {
       if (version != VERSION) {
         throw new CorruptPackException(where, base + 8, "unsupported manifest version " + version);
       }
-      int chunkSize = in.getInt();
+      long rawChunkSize = Integer.toUnsignedLong(in.getInt());
+      int chunkSize = (int) Math.min(rawChunkSize, Integer.MAX_VALUE);
       try {
+        if (rawChunkSize > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException("chunk size " + rawChunkSize + " is too large");
+        }
         ChunkSizes.validate(chunkSize);
       } catch (IllegalArgumentException e) {
         throw new CorruptPackException(where, base + 10, e.getMessage());
@@ -373,6 +377,10 @@ public final class Manifest {
       int imageCount = Short.toUnsignedInt(in.getShort());
       if (imageCount == 0) {
         throw new CorruptPackException(where, base + 14, "manifest has no images");
+      }
+      if (imageCount >= ChunkKey.MAX_IMAGES) {
+        throw new CorruptPackException(where, base + 14, "manifest has " + imageCount + " images, at most "
+            + (ChunkKey.MAX_IMAGES - 1) + " are allowed");
       }
       List<ImageSpec> images = new ArrayList<>(imageCount);
       for (int i = 0; i < imageCount; i++) {
@@ -384,6 +392,9 @@ public final class Manifest {
         byte[] name = new byte[nameLen];
         in.get(name);
         long size = in.getLong();
+        if (size < 0) {
+          throw new CorruptPackException(where, at, "image size " + Long.toUnsignedString(size) + " is too large");
+        }
         try {
           ImageSpec spec = new ImageSpec(new String(name, StandardCharsets.UTF_8), size, chunkSize);
           if (spec.chunkCount() * Digests.LENGTH > Integer.MAX_VALUE) {
@@ -396,6 +407,14 @@ public final class Manifest {
         } catch (IllegalArgumentException e) {
           throw new CorruptPackException(where, at, e.getMessage());
         }
+      }
+      // Each chunk takes at least its flag byte of the content: check the sizes against that before allocating
+      // the chunk tables, so that a few bytes claiming a huge image are an error, not an OutOfMemoryError.
+      long chunks = images.stream().mapToLong(ImageSpec::chunkCount).sum();
+      long room = contentLength - (in.position() - contentStart);
+      if (chunks > room) {
+        throw new CorruptPackException(where, base + (in.position() - start), "images of " + chunks
+            + " chunks need at least " + chunks + " bytes of chunk table, the manifest content has " + room);
       }
       Builder b = new Builder(chunkSize, images);
       boolean[][] present = new boolean[imageCount][];
@@ -450,7 +469,7 @@ public final class Manifest {
           byte kind = in.get();
           if (kind == KIND_STORED) {
             int ci = Byte.toUnsignedInt(in.get());
-            int len = in.getInt();
+            long len = Integer.toUnsignedLong(in.getInt());
             long off = in.getLong();
             if (ci >= codecs.size()) {
               throw new CorruptPackException(where, at, "chunk " + i + ":" + c + " uses codec #" + ci
@@ -462,19 +481,21 @@ public final class Manifest {
                   + " impossible for a " + chunkLen + "-byte chunk");
             }
             if (off < 0 || off > dataLength - len) {
-              throw new CorruptPackException(where, at, "chunk " + i + ":" + c + " extent [" + off + ", +"
+              throw new CorruptPackException(where, at, "chunk " + i + ":" + c + " extent ["
+                  + Long.toUnsignedString(off) + ", +"
                   + len + ") lies outside the " + dataLength + "-byte data section");
             }
             b.kinds[i][c] = KIND_STORED;
             b.codecIndex[i][c] = (byte) ci;
-            b.storedLengths[i][c] = len;
+            b.storedLengths[i][c] = (int) len;
             b.offsets[i][c] = off;
           } else if (kind == KIND_DUP) {
             long ref = in.getLong();
             b.kinds[i][c] = KIND_DUP;
             b.offsets[i][c] = ref;
           } else {
-            throw new CorruptPackException(where, at, "bad layout kind " + kind + " for chunk " + i + ":" + c);
+            throw new CorruptPackException(where, at, "unknown layout kind " + Byte.toUnsignedInt(kind) + " for chunk "
+                + i + ":" + c + " (" + KIND_STORED + ": stored, " + KIND_DUP + ": duplicate)");
           }
         }
       }
@@ -552,7 +573,7 @@ public final class Manifest {
     for (int d = 0; d < count; d++) {
       long at = base + (in.position() - start);
       int ci = Byte.toUnsignedInt(in.get());
-      int len = in.getInt();
+      long len = Integer.toUnsignedLong(in.getInt());
       int crc = in.getInt();
       if (ci == 0 || ci >= codecs.size() || seen[ci]) {
         throw new CorruptPackException(where, at, "dictionary for codec #" + ci + " of " + codecs.size()
@@ -563,7 +584,7 @@ public final class Manifest {
         throw new CorruptPackException(where, at, "dictionary of codec " + codecs.get(ci).name() + " is " + len
             + " bytes; " + in.remaining() + " remain in the manifest (at most " + MAX_DICTIONARY + ")");
       }
-      byte[] bytes = new byte[len];
+      byte[] bytes = new byte[(int) len];
       in.get(bytes);
       CRC32C c = new CRC32C();
       c.update(bytes);

@@ -24,11 +24,21 @@ import java.util.Map;
  *     promotion)
  * @param bytesWasted stored bytes fetched that were never read, and every second copy
  * @param corruptChunks chunks received that failed verification (refetched, never served)
+ * @param corruptCachedChunks chunks whose bytes in the local cache, left by an earlier process, failed verification
+ *     on their first read in this one (dropped and fetched again, or rewritten as zeros; never served)
  * @param linkUtilization bytes fetched / (estimated bandwidth × time spent fetching), 0..1
  */
 public record Metrics(String policy, long initialWaitNanos, long stallCount, long stallNanos, long workloadNanos,
     long timeToCompleteNanos, long demandMisses, long prefetchHits, long hits, long chunksFetched,
-    long bytesFetched, long bytesWasted, long corruptChunks, double linkUtilization) {
+    long bytesFetched, long bytesWasted, long corruptChunks, long corruptCachedChunks, double linkUtilization) {
+
+  /** Without {@code corruptCachedChunks} (zero): for drivers that have no cache, such as the simulator. */
+  public Metrics(String policy, long initialWaitNanos, long stallCount, long stallNanos, long workloadNanos,
+      long timeToCompleteNanos, long demandMisses, long prefetchHits, long hits, long chunksFetched,
+      long bytesFetched, long bytesWasted, long corruptChunks, double linkUtilization) {
+    this(policy, initialWaitNanos, stallCount, stallNanos, workloadNanos, timeToCompleteNanos, demandMisses,
+        prefetchHits, hits, chunksFetched, bytesFetched, bytesWasted, corruptChunks, 0, linkUtilization);
+  }
 
   /** Share of first accesses served without waiting, 0..1. */
   public double hitRate() {
@@ -52,6 +62,7 @@ public record Metrics(String policy, long initialWaitNanos, long stallCount, lon
     m.put("bytesFetched", bytesFetched);
     m.put("bytesWasted", bytesWasted);
     m.put("corruptChunks", corruptChunks);
+    m.put("corruptCachedChunks", corruptCachedChunks);
     m.put("linkUtilization", round(linkUtilization));
     return m;
   }

@@ -67,7 +67,9 @@ final class ErrorHandlers implements IParameterExceptionHandler, IExecutionExcep
     Throwable cause = t.getCause();
     if (cause != null && cause != t && !(t instanceof FileSystemException)) {
       String inner = describe(cause);
-      if (!text.contains(inner)) {
+      if (inner.contains(text)) {
+        text = inner; // a re-thrown copy of its cause's message: say it once
+      } else if (!text.contains(inner)) {
         text = text + ": " + inner;
       }
     }

@@ -140,7 +140,6 @@ public final class FetchCommand implements Callable<Integer> {
         progress.finish();
       }
       long fetchNanos = System.nanoTime() - t0;
-      Metrics metrics = app.metrics();
       long written = 0;
       long t1 = System.nanoTime();
       List<Path> files = new ArrayList<>();
@@ -152,6 +151,7 @@ public final class FetchCommand implements Callable<Integer> {
         }
       }
       long writeNanos = System.nanoTime() - t1;
+      Metrics metrics = app.metrics(); // after writing: a chunk found corrupt in the cache is fetched again then
       printSummary(stdout, uri, m, presentAtStart, metrics, started, fetchNanos, files, written, writeNanos);
     }
     return 0;
@@ -268,18 +268,37 @@ public final class FetchCommand implements Callable<Integer> {
           }
         }
         buf.flip();
-        while (buf.hasRemaining()) {
-          ch.write(buf, offset + buf.position());
+        try {
+          while (buf.hasRemaining()) {
+            ch.write(buf, offset + buf.position());
+          }
+        } catch (IOException e) {
+          throw namingFile(file, e);
         }
         written += spec.chunkLength(c);
       }
-      ch.force(false);
+      try {
+        ch.force(false);
+      } catch (IOException e) {
+        throw namingFile(file, e);
+      }
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
     }
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     return written;
+  }
+
+  /** The file system's bare "No space left on device" (and the like) with the file it was writing. */
+  private static IOException namingFile(Path file, IOException e) {
+    if (e instanceof java.nio.file.FileSystemException || e instanceof java.nio.channels.ClosedChannelException) {
+      return e;
+    }
+    java.nio.file.FileSystemException x = new java.nio.file.FileSystemException(file.toString(), null,
+        "cannot write: " + e.getMessage());
+    x.initCause(e);
+    return x;
   }
 
   private void printSummary(PrintWriter o, URI uri, Manifest m, long presentAtStart, Metrics x, Duration started,
@@ -293,9 +312,10 @@ public final class FetchCommand implements Callable<Integer> {
     Formats.field(o, "images", images);
     Formats.field(o, "policy", x.policy());
     Formats.field(o, "cache", cache);
-    long cached = presentAtStart - m.zeroChunks();
+    long cached = presentAtStart - m.zeroChunks() - x.corruptCachedChunks();
     Formats.field(o, "chunks", m.chunkCount() + " (" + m.zeroChunks() + " zero, " + Math.max(0, cached)
-        + " already cached, " + x.chunksFetched() + " fetched)");
+        + " already cached, " + x.chunksFetched() + " fetched" + (x.corruptCachedChunks() == 0 ? ""
+        : ", " + x.corruptCachedChunks() + " corrupt in the cache, fetched again") + ")");
     Formats.field(o, "stored size", Formats.size(m.storedSize()));
     Formats.field(o, "fetched", Formats.size(x.bytesFetched()));
     double seconds = fetchNanos / 1e9;

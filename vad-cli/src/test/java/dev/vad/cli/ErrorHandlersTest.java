@@ -28,6 +28,14 @@ class ErrorHandlersTest {
   }
 
   @Test
+  void aMessageRethrownWithItsCauseIsSaidOnce() {
+    IOException full = new IOException("cache disk full: cannot write /c/disk.img",
+        new IOException("No space left on device"));
+    assertThat(ErrorHandlers.describe(new IOException(full.getMessage(), full)))
+        .isEqualTo("cache disk full: cannot write /c/disk.img: No space left on device");
+  }
+
+  @Test
   void multiLineMessagesBecomeOneLine() {
     assertThat(ErrorHandlers.describe(new IOException("first\n  second\r\nthird"))).isEqualTo("first; second; third");
   }

@@ -40,6 +40,15 @@ class InspectCommandTest {
   }
 
   @Test
+  void aFifoIsRefusedInsteadOfHanging() throws Exception {
+    Path fifo = dir.resolve("pipe.vad");
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+        "needs mkfifo");
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+        () -> Cli.run("inspect", fifo.toString()).failedWith(1, fifo + ": not a regular file"));
+  }
+
+  @Test
   void roundTripPackThenInspectShowsWhatThePackHolds() throws IOException {
     Cli r = Cli.run("inspect", pack.toString()).succeeded();
     Map<String, String> f = r.fields();

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  *   <li>A chunk is recorded present only after its bytes are written; callers pass only verified bytes.
  *   <li>Reopening resumes: chunks recorded present are not fetched again. After an unclean shutdown, the chunks
  *       recorded since the last durable checkpoint are re-verified against their digests before being trusted.
+ *   <li>Each open instance verifies a chunk it did not store itself before its bytes are first read
+ *       ({@link #verify}), so bytes changed on disk while the cache was closed are never served.
  *   <li>All-zero chunks are present from the start (nothing to fetch).
  *   <li>Local writes go to the overlay and are never overwritten by fetched data. A chunk with local writes is
  *       <em>dirty</em>; its reads come from the overlay.
@@ -46,6 +48,19 @@ public interface ChunkCache extends Closeable {
   /** True if the chunk has local writes in the overlay. */
   boolean isDirty(ChunkKey key);
 
+  /**
+   * Checks a present chunk's base bytes against the manifest before this instance serves them: once per chunk per
+   * open instance (one bit; chunks this instance stored with {@link #put} are checked already). Bytes written by an
+   * earlier process may have changed on disk since. A fetched chunk that fails is dropped (no longer present, the
+   * drop journaled) and must be fetched again; a zero chunk that fails is rewritten as zeros. Dirty chunks are not
+   * checked: the overlay holds the VM's own writes, which have no digest. {@link #read} verifies any chunk not yet
+   * checked the same way, so callers that can fetch call this first and treat {@code false} as a miss.
+   *
+   * @return false if the bytes failed verification (counted once, by the one caller that found it), true if they
+   *     are good, were checked before, the chunk is dirty, or it is not present
+   */
+  boolean verify(ChunkKey key) throws IOException;
+
   /** Number of chunks present (including zero chunks and dirty chunks). */
   long presentCount();
 
@@ -58,7 +73,8 @@ public interface ChunkCache extends Closeable {
 
   /**
    * Reads bytes of image {@code image} at {@code offset} into {@code dst} (up to its remaining bytes, bounded by the
-   * image size), chunk by chunk from the base file or the overlay. Every chunk touched must be present.
+   * image size), chunk by chunk from the base file or the overlay. Every chunk touched must be present; one not yet
+   * checked by this instance is {@linkplain #verify verified} first (a chunk that fails is then not present).
    *
    * @return bytes read, or -1 at or past the end of the image
    * @throws IllegalStateException if a touched chunk is not present

@@ -34,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * forces the data files, then appends CHECKPOINT and forces the journal. After an unclean shutdown, the chunks made
  * present after the last checkpoint are re-verified against their digests and dropped if they fail.
  *
+ * <p>Verification per process: a chunk this instance stored ({@code put}) or re-verified at open is trusted; any
+ * other chunk with base bytes (fetched by an earlier process, or a zero chunk's hole) is hashed once, on its first
+ * {@link #verify} or {@link #read}, because the files may have changed while no process had the cache open (a
+ * flipped bit on disk, a careless edit). One bit per chunk records it. Dirty chunks are read from the overlay, whose
+ * bytes are the VM's own and have no digest to check.
+ *
  * <p>Concurrency: reads and presence checks take no lock (atomic bit sets, positional I/O). Journal appends and the
  * matching bit flips happen under one small lock; a chunk's first local write holds a striped lock so its
  * copy-from-base cannot overwrite a concurrent write to the same chunk.
@@ -63,6 +69,7 @@ final class FileChunkCache implements ChunkCache {
   private volatile boolean backgroundFailureLogged;
   private ScheduledExecutorService checkpointer;
   private Recovery recovery;
+  private final ThreadLocal<ByteBuffer> verifyBuffer;
 
   /** Per image: its files and which chunks are where. */
   private static final class Image {
@@ -74,6 +81,8 @@ final class FileChunkCache implements ChunkCache {
     /** Base bytes valid: a zero chunk, or fetched. */
     final AtomicBitSet stored;
     final AtomicBitSet dirty;
+    /** Base bytes checked against the digest by this instance (a subset of {@code stored}). */
+    final AtomicBitSet verified;
     /** The base file was just created or had the wrong size: every fetched chunk in it is suspect. */
     final boolean suspect;
 
@@ -85,6 +94,7 @@ final class FileChunkCache implements ChunkCache {
       this.overlay = overlay;
       this.stored = new AtomicBitSet(spec.chunkCount());
       this.dirty = new AtomicBitSet(spec.chunkCount());
+      this.verified = new AtomicBitSet(spec.chunkCount());
       this.suspect = suspect;
     }
   }
@@ -97,6 +107,8 @@ final class FileChunkCache implements ChunkCache {
     this.dir = dir;
     this.images = images;
     this.shift = Integer.numberOfTrailingZeros(manifest.chunkSize());
+    int chunkSize = manifest.chunkSize();
+    this.verifyBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocate(chunkSize));
     for (int i = 0; i < DIRTY_STRIPES; i++) {
       dirtyStripes[i] = new Object();
     }
@@ -280,6 +292,8 @@ final class FileChunkCache implements ChunkCache {
           dropped++;
           images[i].stored.clear(c);
           appendDrop(key);
+        } else {
+          images[i].verified.set(c);
         }
       }
     }
@@ -343,6 +357,48 @@ final class FileChunkCache implements ChunkCache {
   }
 
   @Override
+  public boolean verify(ChunkKey key) throws IOException {
+    Image img = imageOf(key);
+    long c = key.index();
+    if (img.verified.get(c) || img.dirty.get(c) || !img.stored.get(c)) {
+      return true;
+    }
+    ByteBuffer buf = verifyBuffer.get();
+    buf.clear().limit(img.spec.chunkLength(c));
+    img.base.readFully(buf, c << shift);
+    if (manifest.verify(key, buf.flip())) {
+      synchronized (stateLock) {
+        if (img.stored.get(c)) {
+          img.verified.set(c);
+        }
+      }
+      return true;
+    }
+    if (manifest.isZero(key)) {
+      // Nothing to fetch: a zero chunk is repaired in place. Only the thread that marks it counts the damage.
+      buf.clear().limit(img.spec.chunkLength(c));
+      buf.put(new byte[buf.remaining()]).flip();
+      img.base.writeFully(buf, c << shift);
+      boolean first = img.verified.set(c);
+      log.warn("cache {}: zero chunk {} of '{}' held non-zero bytes; rewritten as zeros", dir.path(), key,
+          img.spec.name());
+      return !first;
+    }
+    synchronized (stateLock) {
+      // A copy put meanwhile (verified) stays; a chunk another reader dropped is counted by that reader.
+      if (img.verified.get(c) || img.dirty.get(c) || !img.stored.get(c)) {
+        return true;
+      }
+      img.stored.clear(c);
+      presentCount.decrementAndGet();
+      appendDrop(key); // in the same critical section: a PRESENT of a new copy must not come before this DROP
+    }
+    log.warn("cache {}: chunk {} of '{}' does not match its digest; dropped, to be fetched again", dir.path(), key,
+        img.spec.name());
+    return false;
+  }
+
+  @Override
   public long presentCount() {
     ensureOpen();
     return presentCount.get();
@@ -392,6 +448,7 @@ final class FileChunkCache implements ChunkCache {
         return;
       }
       journal.append(Journal.PRESENT, key.packed());
+      img.verified.set(c); // the caller verified these bytes; set first: verified implies stored, never the reverse
       img.stored.set(c);
       if (!img.dirty.get(c)) {
         presentCount.incrementAndGet();
@@ -423,9 +480,15 @@ final class FileChunkCache implements ChunkCache {
     }
     long end = offset + len;
     for (long c = offset >>> shift, last = (end - 1) >>> shift; c <= last; c++) {
-      if (!img.stored.get(c) && !img.dirty.get(c)) {
-        throw new IllegalStateException("chunk " + image + ":" + c + " is not in the cache (read of " + len
-            + " bytes at " + offset + " of image '" + img.spec.name() + "')");
+      if (img.verified.get(c) || img.dirty.get(c)) {
+        continue;
+      }
+      // Not checked yet by this instance (callers normally verify first, see ChunkCache#verify).
+      boolean good = img.stored.get(c) && verify(ChunkKey.of(image, c));
+      if (!img.stored.get(c)) {
+        throw new IllegalStateException("chunk " + image + ":" + c + " is not in the cache" + (good ? ""
+            : " (it failed verification and was dropped)") + " (read of " + len + " bytes at " + offset
+            + " of image '" + img.spec.name() + "')");
       }
     }
     int limit = dst.limit();

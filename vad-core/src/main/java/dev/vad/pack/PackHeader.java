@@ -93,30 +93,35 @@ public record PackHeader(long manifestOffset, long manifestLength, long profileO
     // Each error names the offset of the field that is out of range, or of the first one inconsistent with those
     // before it.
     if (mo != LENGTH) {
-      throw new CorruptPackException(where, 16, "manifest section [" + mo + ", +" + ml + ") is invalid");
+      throw new CorruptPackException(where, 16, "manifest section [" + u(mo) + ", +" + u(ml) + ") is invalid");
     }
     if (ml < 4 || ml > Integer.MAX_VALUE) {
-      throw new CorruptPackException(where, 24, "manifest section [" + mo + ", +" + ml + ") is invalid");
+      throw new CorruptPackException(where, 24, "manifest section [" + u(mo) + ", +" + u(ml) + ") is invalid");
     }
     if (pl < 0 || pl > Integer.MAX_VALUE) {
-      throw new CorruptPackException(where, 40, "profile section [" + po + ", +" + pl + ") is invalid");
+      throw new CorruptPackException(where, 40, "profile section [" + u(po) + ", +" + u(pl) + ") is invalid");
     }
     if (pl > 0 && po != mo + ml) {
-      throw new CorruptPackException(where, 32, "profile section [" + po + ", +" + pl + ") is invalid");
+      throw new CorruptPackException(where, 32, "profile section [" + u(po) + ", +" + u(pl) + ") is invalid");
     }
     long expectedData = mo + ml + pl;
     if (dof != expectedData) {
-      throw new CorruptPackException(where, 48, "data section [" + dof + ", +" + dl + ") should start at "
+      throw new CorruptPackException(where, 48, "data section [" + u(dof) + ", +" + u(dl) + ") should start at "
           + expectedData);
     }
     if (dl < 0 || dl > Long.MAX_VALUE - dof) {
-      throw new CorruptPackException(where, 56, "data section [" + dof + ", +" + dl + ") is invalid");
+      throw new CorruptPackException(where, 56, "data section [" + u(dof) + ", +" + u(dl) + ") is invalid");
     }
     if (fileLength >= 0 && dof + dl != fileLength) {
       throw new CorruptPackException(where, Math.min(fileLength, dof + dl), "header says the pack is "
-          + (dof + dl) + " bytes but the file has " + fileLength + (fileLength < dof + dl ? " (truncated)" : ""));
+          + u(dof + dl) + " bytes but the file has " + fileLength + (fileLength < dof + dl ? " (truncated)" : ""));
     }
     return new PackHeader(mo, ml, pl > 0 ? po : 0, pl, dof, dl, mcrc, pcrc);
+  }
+
+  /** A u64 field as people read it: values past Long.MAX_VALUE are huge, not negative. */
+  private static String u(long v) {
+    return Long.toUnsignedString(v);
   }
 
   static int crc(byte[] bytes) {

@@ -46,6 +46,9 @@ public final class PackReader implements ChunkStore {
     if (Files.isDirectory(path)) { // opening one succeeds on Linux; its first read fails without naming it
       throw new FileSystemException(path.toString(), null, "is a directory, not a pack file");
     }
+    if (Files.exists(path) && !Files.isRegularFile(path)) { // a FIFO would block the open until a writer comes
+      throw new FileSystemException(path.toString(), null, "not a regular file (a pack must be a file)");
+    }
     FileChannel ch;
     try {
       ch = FileChannel.open(path, StandardOpenOption.READ);

@@ -244,6 +244,22 @@ public final class PackWriter {
   }
 
   /** Temp data file, then header + manifest + profile + data into a temp pack, fsync, atomic rename. */
+  /**
+   * The file system's bare "No space left on device" (possibly wrapped, e.g. "chunk processing failed") as an error
+   * naming the pack being written (its temporary files sit beside it); other failures unchanged.
+   */
+  private static IOException diskFullNaming(Path target, IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+        FileSystemException x = new FileSystemException(target.toString(), null, "cannot write the pack: " + m);
+        x.initCause(e);
+        return x;
+      }
+    }
+    return e;
+  }
+
   private static PackSummary assemble(Path out, Profile profile, long t0, DataWriter writer, Manifest.Builder mb)
       throws IOException {
     Path target = out.toAbsolutePath();
@@ -320,6 +336,8 @@ public final class PackWriter {
           Files.size(target), manifest.chunkCount(), manifest.zeroChunks(), manifest.duplicateChunks(),
           manifest.rawChunks(), profileBytes.length > 0, Duration.ofNanos(System.nanoTime() - t0),
           manifest.dictionaryBytes());
+    } catch (IOException e) {
+      throw diskFullNaming(target, e);
     } finally {
       Files.deleteIfExists(tmpData);
       if (!done) {

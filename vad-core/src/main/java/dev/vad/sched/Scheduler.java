@@ -251,6 +251,23 @@ public final class Scheduler {
     afterEvent();
   }
 
+  /**
+   * The local copy of unit {@code owner} (or of a chunk sharing its bytes) failed verification and was dropped: the
+   * unit is missing again, and the next access requests it. No-op unless the unit was present.
+   */
+  public void lost(ChunkKey owner, long nowNanos) {
+    advanceTo(nowNanos);
+    int u = unitFor(owner);
+    if (state[u] != PRESENT) {
+      return;
+    }
+    state[u] = MISSING;
+    missingBytes += unitBytes[u];
+    missingUnits++;
+    completeAt = -1;
+    afterEvent();
+  }
+
   /** An explicit round-trip-time sample from the transport. */
   public void rttSample(long rttNanos, long nowNanos) {
     advanceTo(nowNanos);

@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,6 +102,16 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private long blockedTotal;
   private final AtomicLong stallCount = new AtomicLong(); // reads (and writes) that had to wait, as the simulator counts
   private final AtomicLong corruptChunks = new AtomicLong();
+  private final AtomicLong corruptCachedChunks = new AtomicLong();
+  /**
+   * Per owner, a checksum of the last copy that failed verification. The same bad bytes twice means the source's
+   * copy is bad (asking again cannot help); different bad bytes are damage on the way, worth another try.
+   */
+  private final Map<ChunkKey, Long> badCopies = new ConcurrentHashMap<>();
+  /** Owners the source serves corrupt: reads of them fail at once with this, and nothing asks for them again. */
+  private final Map<ChunkKey, IOException> corruptAtSource = new ConcurrentHashMap<>();
+  /** The first of {@link #corruptAtSource}: the appliance can never complete. */
+  private volatile IOException sourceCorrupt;
 
   private DefaultStreamingAppliance(StreamingAppliance.Builder b, ChunkSource source, ChunkCache cache) {
     this.manifest = source.manifest();
@@ -349,10 +360,15 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       return;
     }
     ByteBuffer plain;
+    ByteBuffer copy = stored.duplicate();
     try {
       plain = ChunkDecoder.decodeOrVerify(manifest, owner, stored, scratch.get());
     } catch (ChunkVerificationException e) {
       corruptChunks.incrementAndGet();
+      if (sameBadCopyAgain(owner, copy)) {
+        corruptAtSource(owner, e);
+        return;
+      }
       log.warn("{}: {} from {}; fetching it again", manifest.id().shortHex(), e.getMessage(), source.describe());
       fetchFailed(owner, e); // the scheduler knows whether anything is still out for it
       return;
@@ -381,7 +397,37 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
     attempts.remove(owner);
     lastFailure.remove(owner);
+    badCopies.remove(owner);
     arrived(owner);
+  }
+
+  /** Remembers a copy of {@code owner} that failed verification; true if the last one had the same bytes. */
+  private boolean sameBadCopyAgain(ChunkKey owner, ByteBuffer stored) {
+    CRC32C crc = new CRC32C();
+    crc.update(stored);
+    long sum = ((long) stored.limit() << 32) ^ crc.getValue();
+    Long before = badCopies.put(owner, sum);
+    return before != null && before == sum;
+  }
+
+  /**
+   * The source sent the same bytes for {@code owner} twice and they failed verification both times: its copy is
+   * corrupt. Readers of the chunk fail at once with one line naming it and the source; it is not asked for again
+   * (the scheduler keeps it outstanding), and what is in the cache stays.
+   */
+  private void corruptAtSource(ChunkKey owner, ChunkVerificationException cause) {
+    IOException e = new IOException("server serves corrupt data for chunk " + owner + " of image '"
+        + manifest.image(owner.image()).name() + "' (" + source.describe() + "): the same bytes failed verification"
+        + " twice; fetching again cannot help (" + cause.getMessage() + ")");
+    if (corruptAtSource.putIfAbsent(owner, e) != null) {
+      return;
+    }
+    if (sourceCorrupt == null) {
+      sourceCorrupt = e;
+    }
+    log.error("{}: {}", manifest.id().shortHex(), e.getMessage());
+    lastFailure.put(owner, e);
+    failWaiters(owner, e);
   }
 
   /** The owner's bytes are in the cache, with every chunk that shares them: tells the scheduler and the readers. */
@@ -525,9 +571,23 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (first && timeline != null) {
       timeline.record(now(), Timeline.Kind.ACCESS, key);
     }
+    if (!cache.verify(key)) { // bytes left by an earlier process changed on disk: dropped, fetched like a miss
+      corruptCachedChunks.incrementAndGet();
+      log.warn("{}: chunk {} of '{}' in the cache failed verification; fetching it again", manifest.id().shortHex(),
+          key, manifest.image(image).name());
+    }
+    if (!corruptAtSource.isEmpty() && !cache.isPresent(key)) { // not even a promotion: it would come corrupt again
+      IOException corrupt = corruptAtSource.get(scheduler.ownerOf(key));
+      if (corrupt != null) {
+        throw new IOException(corrupt.getMessage(), corrupt);
+      }
+    }
     CompletableFuture<Void> wait = null;
     List<Action> out;
     synchronized (lock) {
+      if (!cache.isPresent(key) && scheduler.isPresent(key)) { // dropped by verify (here or in another reader)
+        scheduler.lost(scheduler.ownerOf(key), now());
+      }
       if (!scheduler.access(key, now())) {
         ChunkKey owner = scheduler.ownerOf(key);
         if (timeline != null) {
@@ -541,6 +601,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (wait != null && fatal != null) {
       waiters.remove(scheduler.ownerOf(key), wait);
       checkFatal();
+    }
+    if (wait != null) {
+      ChunkKey owner = scheduler.ownerOf(key);
+      IOException corrupt = corruptAtSource.get(owner);
+      if (corrupt != null) {
+        waiters.remove(owner, wait);
+        throw new IOException(corrupt.getMessage(), corrupt);
+      }
     }
     return wait;
   }
@@ -613,9 +681,25 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   @Override
   public boolean awaitComplete(Duration timeout) throws IOException, InterruptedException {
     ensureOpen();
-    boolean c = complete.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean c;
+    do { // in slices: a chunk the source serves corrupt means it never completes; say so at once
+      checkSourceCorrupt();
+      long left = deadline - System.nanoTime();
+      c = complete.await(Math.min(Math.max(0, left), TICK_MILLIS * 1_000_000L), TimeUnit.NANOSECONDS);
+    } while (!c && deadline - System.nanoTime() > 0);
     checkFatal();
+    if (!c) {
+      checkSourceCorrupt();
+    }
     return c;
+  }
+
+  private void checkSourceCorrupt() throws IOException {
+    IOException e = sourceCorrupt;
+    if (e != null) {
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   @Override
@@ -667,7 +751,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
     return new Metrics(policyName, wait, stallCount.get(), stalled, elapsed, s.completeNanos(),
         s.demandMisses(), s.prefetchHits(), s.hits(), s.chunksFetched(), s.bytesFetched(), s.bytesWasted(),
-        corruptChunks.get(), util);
+        corruptChunks.get(), corruptCachedChunks.get(), util);
   }
 
   @Override

@@ -223,6 +223,75 @@ class FileChunkCacheTest {
     }
   }
 
+  @Test
+  void aByteChangedOnDiskAfterACleanCloseIsCaughtOnTheFirstReadAndTheChunkDropped() throws IOException {
+    List<ChunkKey> some = app.nonZeroKeys().subList(0, 12);
+    ChunkKey bad = some.get(5);
+    ChunkKey zero = app.keys().stream().filter(app.manifest::isZero).findFirst().orElseThrow();
+    try (ChunkCache cache = open()) {
+      putAll(cache, some);
+    }
+    corrupt(bad);
+    corrupt(zero);
+    try (FileChunkCache cache = open()) {
+      assertThat(cache.recovery().unclean()).isFalse();
+      assertThat(cache.isPresent(bad)).as("trusted until read").isTrue();
+      long present = cache.presentCount();
+      assertThat(cache.verify(bad)).isFalse();
+      assertThat(cache.isPresent(bad)).isFalse();
+      assertThat(cache.presentCount()).isEqualTo(present - 1);
+      assertThat(cache.verify(bad)).as("counted once").isTrue();
+      // a direct read verifies too, and never returns the changed bytes
+      ByteBuffer z = ByteBuffer.allocate(app.manifest.chunkLength(zero));
+      cache.read(zero.image(), zero.index() * CHUNK, z);
+      assertThat(z.array()).as("a zero chunk is rewritten as zeros").containsOnly(0);
+      assertThat(cache.verify(zero)).isTrue();
+      for (ChunkKey k : some) {
+        if (!k.equals(bad)) {
+          assertThat(cache.verify(k)).as("%s", k).isTrue();
+        }
+      }
+    }
+    try (FileChunkCache cache = open()) {
+      assertThat(cache.isPresent(bad)).as("the drop was journaled").isFalse();
+      putAll(cache, List.of(bad));
+      ByteBuffer dst = ByteBuffer.allocate(app.manifest.chunkLength(bad));
+      cache.read(bad.image(), bad.index() * CHUNK, dst);
+      assertThat(dst.flip()).isEqualTo(app.plain(bad));
+    }
+  }
+
+  @Test
+  void aReadOfAChunkChangedOnDiskFailsInsteadOfReturningItsBytes() throws IOException {
+    ChunkKey bad = app.nonZeroKeys().get(3);
+    try (ChunkCache cache = open()) {
+      putAll(cache, List.of(bad));
+    }
+    corrupt(bad);
+    try (ChunkCache cache = open()) {
+      ByteBuffer dst = ByteBuffer.allocate(CHUNK);
+      assertThatThrownBy(() -> cache.read(bad.image(), bad.index() * CHUNK, dst))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("failed verification");
+      assertThat(dst.position()).isZero();
+      assertThat(cache.isPresent(bad)).isFalse();
+    }
+  }
+
+  @Test
+  void localWritesAreNotCheckedAgainstTheManifest() throws IOException {
+    ChunkKey k = app.nonZeroKeys().get(2);
+    try (ChunkCache cache = open()) {
+      putAll(cache, List.of(k));
+      cache.write(k.image(), k.index() * CHUNK + 10, ByteBuffer.wrap("mine".getBytes()));
+    }
+    try (ChunkCache cache = open()) {
+      assertThat(cache.verify(k)).isTrue();
+      ByteBuffer dst = ByteBuffer.allocate(4);
+      cache.read(k.image(), k.index() * CHUNK + 10, dst);
+      assertThat(new String(dst.array())).isEqualTo("mine");
+    }
+  }
+
   private void corrupt(ChunkKey k) throws IOException {
     try (FileChannel ch = FileChannel.open(baseFile(k.image()), StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xde, (byte) 0xad}), k.index() * CHUNK + 17);

@@ -348,6 +348,83 @@ class PackCorruptionTest {
   }
 
   @Test
+  void anUnknownLayoutKindIsReportedAsSuchNotAsABadReference() throws IOException {
+    Manifest m = manifest();
+    for (ChunkKey key : List.of(ChunkKey.of(0, 10), m.storedKeys().get(0))) {
+      int entry = layoutEntryOffset(m, key);
+      for (byte kind : new byte[] {0, 3, (byte) 0x82, (byte) 0xff}) {
+        byte[] b = bytes.clone();
+        b[entry] = kind;
+        resealManifest(b);
+        CorruptPackException e = openFails(write("kind.vad", b));
+        assertThat(e).as("kind %d", kind).hasMessageContaining("layout kind " + (kind & 0xff))
+            .hasMessageContaining("chunk " + key).hasMessageNotContaining("refers to");
+        assertThat(e.offset()).isEqualTo(entry);
+      }
+    }
+  }
+
+  @Test
+  void unsignedFieldsArePrintedAsUnsignedNumbers() throws IOException {
+    Manifest m = manifest();
+    int mo = (int) h.manifestOffset();
+    ChunkKey key = ChunkKey.of(0, 10);
+    int entry = layoutEntryOffset(m, key);
+    byte[] b = bytes.clone();
+    le(b).putInt(entry + 2, -1); // u32 stored length
+    resealManifest(b);
+    assertThat(openFails(write("u32.vad", b))).hasMessageContaining("stored length 4294967295");
+    b = bytes.clone();
+    le(b).putLong(entry + 6, -1L); // u64 stored offset
+    resealManifest(b);
+    assertThat(openFails(write("u64.vad", b))).hasMessageContaining("[18446744073709551615, +");
+    b = bytes.clone();
+    le(b).putInt(mo, -2); // u32 manifest content length
+    resealManifest(b);
+    assertThat(openFails(write("content.vad", b))).hasMessageContaining("content length 4294967294");
+    b = bytes.clone();
+    le(b).putInt(mo + 10, -4096); // u32 chunk size
+    resealManifest(b);
+    assertThat(openFails(write("chunk.vad", b))).hasMessageContaining(String.valueOf(0x1_0000_0000L - 4096))
+        .hasMessageNotContaining(" -4096");
+    b = bytes.clone();
+    le(b).putLong(24, -8L); // u64 manifest length in the header
+    resealHeader(b);
+    assertThat(openFails(write("header.vad", b))).hasMessageContaining("+18446744073709551608)");
+    int imageSize = mo + 4 + 4 + 2 + 4 + 2 + 2 + "disk".length();
+    b = bytes.clone();
+    le(b).putLong(imageSize, -1L); // u64 image size
+    resealManifest(b);
+    assertThat(openFails(write("size.vad", b))).hasMessageContaining("size 18446744073709551615");
+  }
+
+  @Test
+  void aFifoIsRejectedAtOnceInsteadOfBlockingTheOpen() throws Exception {
+    Path fifo = dir.resolve("fifo.vad");
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+        "needs mkfifo");
+    java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "fifo-open");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      java.util.concurrent.Future<Throwable> f = ex.submit(() -> {
+        try (PackReader r = PackReader.open(fifo)) {
+          return null;
+        } catch (IOException e) {
+          return e;
+        }
+      });
+      Throwable t = f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(t).isInstanceOf(java.nio.file.FileSystemException.class)
+          .hasMessageContaining(fifo.toString()).hasMessageContaining("not a regular file");
+    } finally {
+      ex.shutdownNow();
+    }
+  }
+
+  @Test
   void aPackNeedingAnUnknownCodecNamesIt() throws IOException {
     int p = codecTableOffset();
     int count = bytes[p] & 0xff;

@@ -186,6 +186,24 @@ class ZstdPackTest {
   }
 
   @Test
+  void aDictionaryWithTheMagicButBrokenTablesIsReported() throws IOException {
+    // found by fuzzing (issue 14): zstd-jni reports a dictionary it cannot load as IllegalStateException
+    manifestWithDictionary();
+    int n = dictLength();
+    assertCorrupt(m -> {
+      int at = blockOffset(m, n);
+      for (int i = m.limit() - n + 8; i < m.limit(); i++) {
+        m.put(i, (byte) 0xff); // keep magic and id, break the entropy tables behind them; then fix the CRC
+      }
+      byte[] d = new byte[n];
+      m.duplicate().position(m.limit() - n).get(d);
+      CRC32C crc = new CRC32C();
+      crc.update(d);
+      m.putInt(at + 6, (int) crc.getValue());
+    }, "is not usable");
+  }
+
+  @Test
   void aDictionaryForTheNoneCodecIsReported() throws IOException {
     manifestWithDictionary();
     int n = dictLength();

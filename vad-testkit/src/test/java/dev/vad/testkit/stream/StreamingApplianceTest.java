@@ -160,6 +160,72 @@ class StreamingApplianceTest {
     }
   }
 
+  /** Flips one byte of {@code file} at {@code at}. */
+  static void flipByte(Path file, long at) throws IOException {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(1);
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ 0x5a));
+      ch.write(b.rewind(), at);
+    }
+  }
+
+  @Test
+  void aCachedChunkChangedOnDiskAfterACleanCloseIsFetchedAgainNeverServed() throws Exception {
+    try (StreamingAppliance app = open(ChunkSources.local(reader), PrefetchPolicyProvider.full())) {
+      assertThat(app.awaitComplete(Duration.ofSeconds(20))).isTrue();
+    }
+    Manifest m = reader.manifest();
+    ChunkKey bad = m.storedKeys().stream().filter(k -> k.image() == 0).skip(4).findFirst().orElseThrow();
+    Path base = dir.resolve("cache").resolve(m.id().hex()).resolve("disk.img");
+    flipByte(base, bad.index() * CHUNK + 123);
+    CountingSource counting = new CountingSource(ChunkSources.local(reader));
+    try (StreamingAppliance app = open(counting, PrefetchPolicyProvider.demand())) {
+      assertThat(app.isComplete()).as("trusted until read").isTrue();
+      assertThat(readAll(app.image("disk"))).isEqualTo(disk);
+      assertThat(readAll(app.image("ram"))).isEqualTo(ram);
+      assertThat(counting.requested).containsExactly(bad);
+      assertThat(app.metrics().corruptCachedChunks()).isEqualTo(1);
+      assertThat(app.metrics().corruptChunks()).isZero();
+      assertThat(app.metrics().toJson()).contains("\"corruptCachedChunks\":1");
+    }
+    try (StreamingAppliance app = open(new CountingSource(ChunkSources.local(reader)),
+        PrefetchPolicyProvider.demand())) {
+      assertThat(readAll(app.image("disk"))).isEqualTo(disk);
+      assertThat(app.metrics().corruptCachedChunks()).as("the fetched copy was stored").isZero();
+    }
+  }
+
+  @Test
+  void aSourceThatServesTheSameCorruptBytesTwiceFailsThatChunkAtOnceNamingItAndTheSource() throws Exception {
+    Manifest m = reader.manifest();
+    ChunkKey bad = m.storedKeys().stream().filter(k -> k.image() == 0).skip(2).findFirst().orElseThrow();
+    Path corrupt = Files.copy(pack, dir.resolve("corrupt.vad"));
+    flipByte(corrupt, reader.storedPosition(bad) + m.storedLength(bad) / 2);
+    try (PackReader served = PackReader.open(corrupt)) {
+      CountingSource counting = new CountingSource(ChunkSources.local(served));
+      try (StreamingAppliance app = open(counting, PrefetchPolicyProvider.full())) {
+        StreamingImage img = app.image("disk");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> app.awaitComplete(Duration.ofSeconds(20))).isInstanceOf(IOException.class)
+            .hasMessageStartingWith("server serves corrupt data for chunk " + bad + " of image 'disk' ("
+                + app.source() + ")");
+        assertThatThrownBy(() -> img.read(bad.index() * CHUNK, ByteBuffer.allocate(10)))
+            .isInstanceOf(IOException.class).hasMessageContaining("server serves corrupt data for chunk " + bad);
+        assertThat(System.nanoTime() - t0).as("at once, not after a timeout").isLessThan(5_000_000_000L);
+        assertThat(counting.requested.stream().filter(bad::equals).count()).isEqualTo(2);
+        assertThat(app.metrics().corruptChunks()).isEqualTo(2);
+        // everything else arrived and stays
+        ByteBuffer other = ByteBuffer.allocate(CHUNK);
+        long at = (bad.index() + 1) * CHUNK;
+        img.read(at, other);
+        assertThat(Arrays.equals(other.array(), 0, CHUNK, disk, (int) at, (int) at + CHUNK)).isTrue();
+        assertThat(readAll(app.image("ram"))).isEqualTo(ram);
+      }
+    }
+  }
+
   @Test
   void aChunkThatNeverComesFailsTheReadAfterTheTimeoutNamingIt() throws Exception {
     CountingSource counting = new CountingSource(ChunkSources.local(reader));

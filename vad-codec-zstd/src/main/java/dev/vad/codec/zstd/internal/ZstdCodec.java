@@ -207,7 +207,7 @@ public final class ZstdCodec implements Codec {
     }
     try {
       return new ZstdCodec(level, dict, new ZstdDictDecompress(dict));
-    } catch (ZstdException e) {
+    } catch (ZstdException | IllegalStateException e) { // zstd-jni: "ZSTD_createDDict failed" for broken tables
       throw new CodecException("not a usable zstd dictionary (" + dict.length + " bytes): " + e.getMessage(), e);
     }
   }
