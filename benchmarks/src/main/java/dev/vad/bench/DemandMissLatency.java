@@ -36,8 +36,9 @@ import java.util.Random;
  *
  * <p>Run: {@code mvn -B -q -pl benchmarks -am package -DskipTests}, then
  * {@code java -cp benchmarks/target/benchmarks.jar dev.vad.bench.DemandMissLatency WORK_DIR [rate] [rtt] [misses]
- * [windowFactor] [pingIntervalMillis]} (defaults {@code 20mbit 40ms 20}, the scheduler's default window factor, the
- * transport's default ping interval).
+ * [windowFactor] [pingIntervalMillis] [pacedPrefetch]} (defaults {@code 20mbit 40ms 20}, the scheduler's default
+ * window factor, the transport's default ping interval, {@code false}; a window factor or ping interval of {@code -}
+ * keeps its default).
  */
 public final class DemandMissLatency {
   private static final int CHUNK = 64 * 1024;
@@ -50,11 +51,13 @@ public final class DemandMissLatency {
     String rate = args.length > 1 ? args[1] : "20mbit";
     String rtt = args.length > 2 ? args[2] : "40ms";
     int misses = args.length > 3 ? Integer.parseInt(args[3]) : 20;
-    double windowFactor = args.length > 4 ? Double.parseDouble(args[4]) : SchedulerConfig.DEFAULTS.windowFactor();
-    String pingMillis = args.length > 5 ? args[5] : null; // tcp.pingIntervalMillis; default 250
+    double windowFactor = args.length > 4 && !args[4].equals("-") ? Double.parseDouble(args[4])
+        : SchedulerConfig.DEFAULTS.windowFactor();
+    String pingMillis = args.length > 5 && !args[5].equals("-") ? args[5] : null; // tcp.pingIntervalMillis; 250
+    boolean paced = args.length > 6 && Boolean.parseBoolean(args[6]);
     SchedulerConfig d = SchedulerConfig.DEFAULTS;
     SchedulerConfig config = new SchedulerConfig(d.initialLink(), windowFactor, d.minWindowBytes(),
-        d.maxWindowBytes());
+        d.maxWindowBytes(), paced);
     Files.createDirectories(work);
     Path pack = work.resolve("random.vad");
     if (!Files.exists(pack)) {

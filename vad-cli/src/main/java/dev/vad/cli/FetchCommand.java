@@ -60,6 +60,7 @@ public final class FetchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin TransportFlags transportFlags;
+  @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "vad+tcp://HOST:PORT/<id>, file:/path/app.vad, ... (the schemes on the classpath).")
@@ -201,8 +202,8 @@ public final class FetchCommand implements Callable<Integer> {
 
   private SchedulerConfig schedulerConfig() {
     SchedulerConfig d = SchedulerConfig.DEFAULTS;
-    return new SchedulerConfig(d.initialLink(), d.windowFactor(), Math.max(d.minWindowBytes(), minWindowBytes),
-        d.maxWindowBytes());
+    return pacedPrefetch.apply(new SchedulerConfig(d.initialLink(), d.windowFactor(),
+        Math.max(d.minWindowBytes(), minWindowBytes), d.maxWindowBytes()));
   }
 
   private URI parseUri() {

@@ -6,6 +6,7 @@ import dev.vad.policy.Durations;
 import dev.vad.policy.Policies;
 import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
+import dev.vad.sched.SchedulerConfig;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
 import dev.vad.trace.TraceRecorder;
@@ -52,6 +53,7 @@ public final class MountCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin TransportFlags transportFlags;
+  @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -114,7 +116,7 @@ public final class MountCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder b = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).readTimeout(timeout)
+        .policyOptions(options).readTimeout(timeout).schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS))
         .transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS));
     if (recorder != null) {
       b.recorder(recorder);

@@ -8,6 +8,7 @@ import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.qemu.QemuAvailability;
 import dev.vad.qemu.StreamingRun;
+import dev.vad.sched.SchedulerConfig;
 import dev.vad.sched.Timeline;
 import dev.vad.stream.StreamingAppliance;
 import dev.vad.stream.StreamingImage;
@@ -49,6 +50,7 @@ public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin TransportFlags transportFlags;
+  @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -148,7 +150,8 @@ public final class RunCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS));
+        .policyOptions(options).transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS))
+        .schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS));
     if (recorder != null) {
       ab.recorder(recorder);
     }

@@ -14,6 +14,7 @@ import dev.vad.policy.Policies;
 import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicyProvider;
 import dev.vad.sim.LinkModel;
+import dev.vad.sched.SchedulerConfig;
 import dev.vad.sched.Timeline;
 import dev.vad.sim.Simulator;
 import dev.vad.trace.Trace;
@@ -55,6 +56,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
+  @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Option(names = "--pack", required = true, paramLabel = "APP.vad", description = "The pack (its manifest, and "
       + "its profile unless --train is given).")
@@ -214,15 +216,15 @@ public final class SimulateCommand implements Callable<Integer> {
     return out;
   }
 
-  private static Metrics run(Manifest m, Profile profile, Trace test, LinkModel link, PrefetchPolicyProvider p,
+  private Metrics run(Manifest m, Profile profile, Trace test, LinkModel link, PrefetchPolicyProvider p,
       PolicyOptions options) {
     return run(m, profile, test, link, p, options, null);
   }
 
-  private static Metrics run(Manifest m, Profile profile, Trace test, LinkModel link, PrefetchPolicyProvider p,
+  private Metrics run(Manifest m, Profile profile, Trace test, LinkModel link, PrefetchPolicyProvider p,
       PolicyOptions options, Timeline timeline) {
     Simulator.Builder b = Simulator.builder().manifest(m).profile(profile).trace(test).link(link).policy(p)
-        .options(options);
+        .options(options).schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS));
     if (timeline != null) {
       b.timeline(timeline);
     }

@@ -21,6 +21,9 @@ class NetCommandsHelpTest {
         assertThat(r.out().lines()).as(command).allMatch(l -> l.length() <= 80);
       }
       assertThat(Cli.run("wan", "--help").out()).contains("e.g. 0.1% or 0.001", "--loss 0.1%\n");
+      for (String command : new String[] {"fetch", "mount", "run", "simulate"}) {
+        assertThat(Cli.run(command, "--help").out()).as(command).contains("--paced-prefetch", "~95% of a 20");
+      }
       assertThat(Cli.run("--help").out()).contains("serve", "fetch", "wan");
     } finally {
       System.setErr(saved);

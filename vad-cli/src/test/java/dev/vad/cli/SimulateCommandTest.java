@@ -10,6 +10,7 @@ import dev.vad.pack.PackReader;
 import dev.vad.policies.ProfileBuilder;
 import dev.vad.policy.Policies;
 import dev.vad.policy.PolicyOptions;
+import dev.vad.sched.SchedulerConfig;
 import dev.vad.sim.LinkModel;
 import dev.vad.sim.Simulator;
 import dev.vad.trace.Trace;
@@ -142,6 +143,27 @@ class SimulateCommandTest {
     assertThat(rows.get("readahead").get("bytesFetched").asLong()).isNotEqualTo(defaultWindow.bytesFetched());
     // the oracle ran for the ratio even though its row was not asked for
     assertThat(rows.get("demand").get("oracleRatio").asDouble()).isGreaterThan(1.0);
+  }
+
+  @Test
+  void pacedPrefetchReachesTheSimulator() throws IOException {
+    Trace t = Trace.read(test);
+    List<Double> workload = new ArrayList<>();
+    for (boolean paced : new boolean[] {false, true}) {
+      List<String> args = new ArrayList<>(List.of("--policy", "full", "--json"));
+      if (paced) {
+        args.add("--paced-prefetch");
+      }
+      JsonNode row = byPolicy(simulate(args.toArray(String[]::new)).succeeded()).get("full");
+      Metrics m = Simulator.builder().manifest(fx.manifest).trace(t).link(LinkModel.of("20mbit", "40ms"))
+          .policy(Policies.forName("full")).schedulerConfig(SchedulerConfig.DEFAULTS.withPacedPrefetch(paced))
+          .build().run();
+      assertThat(row.get("workloadMs").asDouble()).as("paced " + paced).isEqualTo(m.asMap().get("workloadMs"));
+      assertThat(row.get("linkUtilization").asDouble()).as("paced " + paced)
+          .isEqualTo(m.asMap().get("linkUtilization"));
+      workload.add(row.get("workloadMs").asDouble());
+    }
+    assertThat(workload.get(1)).as("the option changes the run").isNotEqualTo(workload.get(0));
   }
 
   @Test

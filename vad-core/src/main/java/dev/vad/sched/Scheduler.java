@@ -50,6 +50,7 @@ public final class Scheduler {
   private final List<ChunkKey> units;
   private final int[][] unitOf; // per image, per chunk: unit id, or -1 for zero chunks
   private final int[] unitBytes;
+  private final int largestUnit;
   private final byte[] state;
   private final long[] sentAt;
   private final BitSet promoted = new BitSet();
@@ -66,6 +67,9 @@ public final class Scheduler {
   private long missingBytes;
   private int missingUnits;
   private long inflightPrefetchBytes;
+  /** Earliest time of the next prefetch request (the pacer); {@link #wakeAt} when it holds one back. */
+  private long pacedUntil = Long.MIN_VALUE;
+  private long wakeAt = Long.MAX_VALUE;
   private int outstanding;
   private boolean ready;
   private long readyAt = -1;
@@ -107,11 +111,14 @@ public final class Scheduler {
       unitOf[i] = new int[(int) manifest.chunkCount(i)];
       java.util.Arrays.fill(unitOf[i], -1);
     }
+    int largest = 0;
     for (int u = 0; u < units.size(); u++) {
       ChunkKey k = units.get(u);
       unitOf[k.image()][(int) k.index()] = u;
       unitBytes[u] = manifest.storedLength(k);
+      largest = Math.max(largest, unitBytes[u]);
     }
+    this.largestUnit = largest;
     for (int i = 0; i < images; i++) {
       for (int c = 0; c < unitOf[i].length; c++) {
         ChunkKey k = ChunkKey.of(i, c);
@@ -132,7 +139,7 @@ public final class Scheduler {
     if (missingUnits == 0) {
       completeAt = nowNanos;
     }
-    this.link = new LinkEstimator(config.initialLink(), units.size());
+    this.link = new LinkEstimator(config.initialLink(), units.size(), config.pacedPrefetch());
     this.notifiedLink = link.estimate();
     this.policy = Policies.createGuarded(Objects.requireNonNull(provider, "provider"), new Context());
     afterEvent();
@@ -268,6 +275,15 @@ public final class Scheduler {
     afterEvent();
   }
 
+  /**
+   * When the scheduler wants {@link #advance} called if no other input comes first (the pacer holds a prefetch
+   * request until then), or {@link Long#MAX_VALUE}; always the latter unless {@link SchedulerConfig#pacedPrefetch()}.
+   * Drivers arm a timer for it after each {@link #drain}.
+   */
+  public long wakeAt() {
+    return wakeAt;
+  }
+
   /** Time passed with no other event. */
   public void advance(long nowNanos) {
     advanceTo(nowNanos);
@@ -330,16 +346,22 @@ public final class Scheduler {
   }
 
   /**
-   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain. Not one chunk more, though
-   * with whole chunks one BDP can leave the link idle for part of each round trip (through {@code vad wan} at 20
-   * Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s): a chunk more filled it but queued a chunk ahead of
-   * every demand miss on vad+tcp (median 76 -> 93 ms there; 82 -> 107 ms on a real kernel path), and a chunk more
-   * in the probing round trip alone still raised the 90th percentile by 20-25 ms on the real path.
+   * Current bound on in-flight prefetch bytes: the bandwidth-delay product times the gain, plus, with
+   * {@link SchedulerConfig#pacedPrefetch()} and once startup is over, the largest chunk. A request is outstanding
+   * from its send until the last byte of its answer arrives, so at the link's rate a round trip plus one chunk's
+   * transmission is in flight; with whole chunks and one BDP alone (the default) the link idles part of each round
+   * trip (through {@code vad wan} at 20 Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s). The extra chunk is
+   * safe only because prefetch requests are then also paced a little under the estimated rate
+   * ({@link LinkEstimator#pacingGain}): unpaced, the same window queued a chunk ahead of every demand miss on
+   * vad+tcp (median 76 -> 93 ms through {@code vad wan}; 82 -> 107 ms on a real kernel path). Pacing is off by
+   * default because it trusts the estimate: under 1% loss QUIC's overshoots, and pacing then runs above the path
+   * ({@code NetnsMissLatencyTest}).
    */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
     double bdp = e.bytesPerSecond() * (e.rttNanos() / 1e9) * link.gain(config.windowFactor());
-    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp));
+    long chunk = link.paced() ? largestUnit : 0; // unpaced (off, or startup: twice the BDP anyway), no extra chunk
+    return Math.max(config.minWindowBytes(), Math.min(config.maxWindowBytes(), (long) bdp + chunk));
   }
 
   public long missingBytes() {
@@ -397,6 +419,9 @@ public final class Scheduler {
     outstanding++;
     requestsSent++;
     outbox.add(new Action.Request(units.get(u), priority));
+    if (config.pacedPrefetch() && priority == Priority.DEMAND && inflightPrefetchBytes > 0) {
+      pace(unitBytes[u], false); // it takes the link for a chunk's time too: else the prefetch behind it queues
+    }
   }
 
   private void afterEvent() {
@@ -421,8 +446,14 @@ public final class Scheduler {
 
   private void fill() {
     long window = windowBytes();
+    wakeAt = Long.MAX_VALUE;
     int skips = 0;
     while (inflightPrefetchBytes < window) {
+      if (config.pacedPrefetch() && inflightPrefetchBytes > 0 && now < pacedUntil) {
+        // the window has room but the link would not have drained the last request's chunk yet
+        wakeAt = pacedUntil;
+        return;
+      }
       int u;
       Integer r = retry.poll();
       if (r != null) {
@@ -451,7 +482,24 @@ public final class Scheduler {
       state[u] = PREFETCHING;
       inflightPrefetchBytes += unitBytes[u];
       send(u, Priority.PREFETCH);
+      if (config.pacedPrefetch()) {
+        pace(unitBytes[u], inflightPrefetchBytes == unitBytes[u]);
+      }
     }
+  }
+
+  /**
+   * Spaces prefetch requests by their chunks' transmission time at the pacing rate, so chunks reach the bottleneck
+   * about as it frees and nothing stands in a queue a demand answer would wait behind (the server's queue of keys
+   * lets demand overtake; bytes already written do not). A request sent up to a quarter of a chunk's time after the
+   * pacer allowed it keeps the schedule (a late wake-up is caught up); one sent later was held by something else
+   * (the window, an idle policy) and starts a new schedule: catching that up would be a burst, and a queue.
+   */
+  private void pace(int bytes, boolean alone) {
+    LinkEstimate e = link.estimate();
+    long interval = (long) (bytes * 1e9 / (e.bytesPerSecond() * link.pacingGain()));
+    boolean onTime = !alone && now - pacedUntil <= interval / 4;
+    pacedUntil = (onTime ? Math.max(pacedUntil, now - interval / 4) : now) + interval;
   }
 
   /** The live view policies see. */

@@ -65,7 +65,7 @@ public final class Simulator {
     return new Run().execute();
   }
 
-  private enum Kind { REQUEST_AT_SERVER, PROMOTE_AT_SERVER, CANCEL_AT_SERVER, TX_DONE, ARRIVAL, VM_STEP }
+  private enum Kind { REQUEST_AT_SERVER, PROMOTE_AT_SERVER, CANCEL_AT_SERVER, TX_DONE, ARRIVAL, VM_STEP, WAKE }
 
   private record Event(long time, long seq, Kind kind, ChunkKey key, Priority priority) {}
 
@@ -76,6 +76,7 @@ public final class Simulator {
     private long seq;
     private long now;
     private final Scheduler scheduler;
+    private long wakeArmed = Long.MAX_VALUE;
 
     // server
     private final ArrayDeque<ChunkKey> demandQueue = new ArrayDeque<>();
@@ -154,6 +155,12 @@ public final class Simulator {
             }
           }
           case VM_STEP -> step();
+          case WAKE -> {
+            if (now >= wakeArmed) {
+              wakeArmed = Long.MAX_VALUE;
+            }
+            scheduler.advance(now);
+          }
           default -> throw new AssertionError(e.kind);
         }
         pump();
@@ -172,6 +179,11 @@ public final class Simulator {
     }
 
     private void pump() {
+      long wake = scheduler.wakeAt(); // the pacer holds a prefetch request until then, as the live driver's timer
+      if (wake != Long.MAX_VALUE && (wake < wakeArmed || wakeArmed <= now)) {
+        wakeArmed = wake;
+        schedule(Math.max(now, wake), Kind.WAKE, null, null);
+      }
       scheduler.drain(a -> {
         observer.accept(a);
         if (timeline != null) {

@@ -89,6 +89,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final String policyName;
 
   private volatile long readyAt = -1;
+  /** The scheduler's wake-up time a timer is armed for, or Long.MAX_VALUE; guarded by {@link #lock}. */
+  private long wakeArmed = Long.MAX_VALUE;
   /** Set when the cache cannot take more data (disk full): nothing new can be served, so waiting is pointless. */
   private volatile IOException fatal;
   // The VM's clock for the trace recorder: wall time minus the time during which some reader waited for a chunk
@@ -279,15 +281,41 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     execute(out);
   }
 
-  /** Must hold the lock. */
+  /** Must hold the lock. Also arms a timer for the scheduler's next wake-up (its pacer holds a request till then). */
   private List<Action> drain() {
     List<Action> out = new ArrayList<>(4);
     scheduler.drain(out::add);
+    long now = now();
     if (timeline != null && !out.isEmpty()) {
-      long t = now();
-      out.forEach(a -> timeline.record(t, a));
+      out.forEach(a -> timeline.record(now, a));
+    }
+    long wake = scheduler.wakeAt();
+    if (wake != Long.MAX_VALUE && (wake - wakeArmed < 0 || wakeArmed - now <= 0 || wakeArmed == Long.MAX_VALUE)
+        && !closed.get()) {
+      wakeArmed = wake;
+      try {
+        timer.schedule(this::wake, Math.max(0, wake - now), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // closed meanwhile
+      }
     }
     return out;
+  }
+
+  private void wake() {
+    if (closed.get()) {
+      return;
+    }
+    List<Action> out;
+    synchronized (lock) {
+      long now = now();
+      if (wakeArmed != Long.MAX_VALUE && now - wakeArmed >= 0) {
+        wakeArmed = Long.MAX_VALUE;
+      }
+      scheduler.advance(now);
+      out = drain();
+    }
+    execute(out);
   }
 
   /** Runs actions outside the lock (a source may call back synchronously). */

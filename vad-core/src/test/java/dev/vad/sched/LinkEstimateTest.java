@@ -35,6 +35,8 @@ class LinkEstimateTest {
     long txFree;
     final PriorityQueue<long[]> arrivals = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
     final List<Double> estimates = new ArrayList<>();
+    /** Each arrival: time, packed key. */
+    final List<long[]> arrived = new ArrayList<>();
 
     Path(double rate, long rtt) {
       this.rate = rate;
@@ -59,21 +61,34 @@ class LinkEstimateTest {
       });
     }
 
+    /** Arrivals and the scheduler's wake-ups (its pacer), in time order, as the live driver's timer gives them. */
     long run(Scheduler s, Manifest m, long now, long until) {
       drainInto(s, m, now);
-      while (!arrivals.isEmpty() && arrivals.peek()[0] <= until) {
-        long[] a = arrivals.poll();
-        now = Math.max(now, a[0]);
-        s.arrived(ChunkKey.unpack(a[1]), now);
-        estimates.add(s.linkEstimate().bytesPerSecond());
+      while (true) {
+        long arrival = arrivals.isEmpty() ? Long.MAX_VALUE : arrivals.peek()[0];
+        long wake = s.wakeAt();
+        if (wake < arrival && wake <= until) {
+          now = Math.max(now, wake);
+          s.advance(now);
+        } else if (arrival <= until) {
+          long[] a = arrivals.poll();
+          now = Math.max(now, a[0]);
+          s.arrived(ChunkKey.unpack(a[1]), now);
+          estimates.add(s.linkEstimate().bytesPerSecond());
+          arrived.add(new long[] {now, a[1]});
+        } else {
+          return now;
+        }
         drainInto(s, m, now);
       }
-      return now;
     }
   }
 
   static Scheduler scheduler(Manifest m, PrefetchPolicyProvider p, LinkEstimate initial, long minWindow) {
-    SchedulerConfig config = new SchedulerConfig(initial, 2.0, minWindow, 64L << 20);
+    return scheduler(m, p, new SchedulerConfig(initial, 2.0, minWindow, 64L << 20));
+  }
+
+  static Scheduler scheduler(Manifest m, PrefetchPolicyProvider p, SchedulerConfig config) {
     return new Scheduler(m, Profile.empty(), p, PolicyOptions.EMPTY, config, k -> false, 0);
   }
 
