@@ -111,7 +111,7 @@ public final class TcpChunkServer implements Closeable {
           protected void initChannel(Channel ch) {
             children.add(ch);
             ch.pipeline()
-                .addLast("frame-decoder", new FrameDecoder(maxFrame))
+                .addLast("frame-decoder", FrameDecoder.forServer(maxFrame))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
                 .addLast("session", new ServerSession(appliances, limits, connections));
           }

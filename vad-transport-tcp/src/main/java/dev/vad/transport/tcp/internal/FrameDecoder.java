@@ -16,10 +16,18 @@ import java.util.List;
  *
  * <p>A CHUNK's stored bytes are not copied: {@link Frame.Chunk#data()} is a retained slice of the receive buffer,
  * which whoever takes the frame must release.
+ *
+ * <p>A server's decoder ({@link #forServer}) accepts only a HELLO-sized frame until a HELLO has been decoded, so a
+ * connection that has not introduced itself holds at most {@value #HELLO_FRAME} bytes plus the length prefix.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
+  /** A HELLO's length: the type byte and 39 payload bytes. */
+  public static final int HELLO_FRAME = 40;
+
   private final int maxFrame;
   private boolean poisoned;
+  /** Until a HELLO is decoded, the largest frame accepted; then {@code maxFrame}. */
+  private int preHelloLimit;
 
   /** @param maxFrame largest accepted frame length (type byte plus payload) */
   public FrameDecoder(int maxFrame) {
@@ -27,7 +35,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       throw new IllegalArgumentException("maxFrame must be >= " + Frame.MIN_MAX_FRAME + ": " + maxFrame);
     }
     this.maxFrame = maxFrame;
+    this.preHelloLimit = maxFrame;
     setCumulator(COMPOSITE_CUMULATOR);
+  }
+
+  /** A server's decoder: frames of at most {@value #HELLO_FRAME} bytes until the first HELLO, then {@code maxFrame}. */
+  public static FrameDecoder forServer(int maxFrame) {
+    FrameDecoder d = new FrameDecoder(maxFrame);
+    d.preHelloLimit = HELLO_FRAME;
+    return d;
+  }
+
+  /** Bytes held for a frame not yet complete (for tests). */
+  int buffered() {
+    ByteBuf b = internalBuffer();
+    return b == null ? 0 : b.readableBytes();
   }
 
   @Override
@@ -52,12 +74,23 @@ public final class FrameDecoder extends ByteToMessageDecoder {
           "frame length " + length + " exceeds the limit of " + maxFrame + " bytes"));
       return;
     }
+    if (length > preHelloLimit) {
+      poisoned = true;
+      in.skipBytes(in.readableBytes());
+      out.add(new Frame.Malformed(ErrorCodes.FRAME_TOO_LARGE, true, "frame length " + length
+          + " before HELLO exceeds the " + HELLO_FRAME + " bytes a HELLO needs"));
+      return;
+    }
     if (in.readableBytes() < Frame.LENGTH_BYTES + length) {
       return;
     }
     in.skipBytes(Frame.LENGTH_BYTES);
     ByteBuf body = in.readSlice((int) length);
-    out.add(parse(body));
+    Frame f = parse(body);
+    if (f instanceof Frame.Hello) {
+      preHelloLimit = maxFrame;
+    }
+    out.add(f);
   }
 
   /** Parses one frame body (type byte first); never throws on bad input. */

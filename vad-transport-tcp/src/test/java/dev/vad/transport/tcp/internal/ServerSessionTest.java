@@ -51,7 +51,7 @@ class ServerSessionTest {
   }
 
   static EmbeddedChannel server(int maxConnections) {
-    EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(MAX), FrameEncoder.INSTANCE,
+    EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.forServer(MAX), FrameEncoder.INSTANCE,
         new ServerSession(Map.of(app.id(), app), new ServerLimits(MAX, Integer.MAX_VALUE, 16, maxConnections),
             new AtomicInteger()));
     ch.config().setMessageSizeEstimator(RegionSizeEstimator.INSTANCE);
@@ -267,5 +267,30 @@ class ServerSessionTest {
     assertThat(e.code()).isEqualTo(ErrorCodes.BUSY);
     assertThat(ch.isOpen()).isFalse();
     assertThat(count.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aHugeLengthBeforeHelloIsFatalAtOnceAndNothingIsBuffered() throws IOException {
+    EmbeddedChannel ch = server(10);
+    FrameDecoder decoder = ch.pipeline().get(FrameDecoder.class);
+    ch.writeInbound(Unpooled.buffer().writeIntLE(MAX).writeZero(64 << 10)); // a frame the max allows, after HELLO
+    ch.runPendingTasks();
+    Frame.Error e = (Frame.Error) written(ch).get(0);
+    assertThat(e.code()).isEqualTo(ErrorCodes.FRAME_TOO_LARGE);
+    assertThat(e.fatal()).isTrue();
+    assertThat(e.message()).contains("before HELLO");
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(decoder.buffered()).isZero();
+  }
+
+  @Test
+  void aHelloSizedFrameBeforeHelloIsStillAccepted() throws IOException {
+    EmbeddedChannel ch = server(10);
+    ch.writeInbound(Unpooled.buffer().writeIntLE(FrameDecoder.HELLO_FRAME + 1));
+    assertThat(((Frame.Error) written(ch).get(0)).code()).isEqualTo(ErrorCodes.FRAME_TOO_LARGE);
+    EmbeddedChannel ok = server(10);
+    send(ok, hello(0));
+    assertThat(written(ok).get(0)).isInstanceOf(Frame.HelloOk.class);
+    assertThat(ok.isOpen()).isTrue();
   }
 }
