@@ -68,11 +68,27 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "Network event-loop threads (default: cores).")
   Integer threads;
 
+  @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
+      converter = Converters.Duration.class,
+      description = "vad+tcp: close a connection that has not sent its HELLO within this (default: ${DEFAULT-VALUE}).")
+  long handshakeTimeoutNanos;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m", converter = Converters.Duration.class,
+      description = "vad+tcp: close a connection that has sent no complete frame for this while nothing is queued "
+          + "for it (default: ${DEFAULT-VALUE}).")
+  long idleTimeoutNanos;
+
   @Override
   public Integer call() throws Exception {
     int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
     if (n < 1) {
       throw new ParameterException(spec.commandLine(), "--threads must be at least 1: " + n);
+    }
+    for (long t : new long[] {handshakeTimeoutNanos, idleTimeoutNanos}) {
+      if (t <= 0) {
+        throw new ParameterException(spec.commandLine(), (t == handshakeTimeoutNanos ? "--handshake-timeout"
+            : "--idle-timeout") + " must be positive");
+      }
     }
     if (listens.isEmpty()) {
       listens.add(new Converters.Listen(false, new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
@@ -165,10 +181,11 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /** Starts a vad+tcp server; a bind failure becomes one line naming the address. */
-  private static TcpChunkServer startTcp(Converters.Listen l, int threads, List<PackReader> readers)
+  private TcpChunkServer startTcp(Converters.Listen l, int threads, List<PackReader> readers)
       throws IOException {
     TcpChunkServer.Builder b = TcpChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
-        .shutdownTimeout(SHUTDOWN_TIMEOUT);
+        .shutdownTimeout(SHUTDOWN_TIMEOUT).handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos))
+        .idleTimeout(Duration.ofNanos(idleTimeoutNanos));
     readers.forEach(b::store);
     TcpChunkServer server = b.build();
     try {

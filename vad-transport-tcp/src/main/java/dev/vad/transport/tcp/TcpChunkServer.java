@@ -2,6 +2,7 @@ package dev.vad.transport.tcp;
 
 import dev.vad.ApplianceId;
 import dev.vad.store.ChunkStore;
+import dev.vad.transport.tcp.internal.ClientLog;
 import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
@@ -13,6 +14,7 @@ import dev.vad.transport.tcp.internal.ServerCore;
 import dev.vad.transport.tcp.internal.ServerLimits;
 import dev.vad.transport.tcp.internal.ServerSession;
 import dev.vad.transport.tcp.internal.ServerSettings;
+import dev.vad.transport.tcp.internal.ServerTimeouts;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -67,6 +69,7 @@ public final class TcpChunkServer implements Closeable {
   private final Builder config;
   private final ServerCore core;
   private final AtomicInteger connections = new AtomicInteger();
+  private final ClientLog clientLog = new ClientLog();
   private final ChannelGroup children = new DefaultChannelGroup("vad-tcp-children", GlobalEventExecutor.INSTANCE);
   private EventLoopGroup group;
   private Channel serverChannel;
@@ -98,7 +101,7 @@ public final class TcpChunkServer implements Closeable {
         new DefaultThreadFactory("vad-tcp-server", true), io.handlerFactory());
     int maxFrame = config.common.maxFrame();
     ServerLimits limits = new ServerLimits(maxFrame, config.maxQueuedChunks, config.maxQueuedErrors,
-        config.maxConnections);
+        config.maxConnections, config.common.handshakeTimeout(), config.common.idleTimeout());
     ServerBootstrap b = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .option(ChannelOption.SO_BACKLOG, 256)
@@ -113,6 +116,7 @@ public final class TcpChunkServer implements Closeable {
             ch.pipeline()
                 .addLast("frame-decoder", FrameDecoder.forServer(maxFrame))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
+                .addLast("timeouts", new ServerTimeouts(limits.handshakeTimeout(), limits.idleTimeout(), clientLog))
                 .addLast("session", new ServerSession(appliances, limits, connections));
           }
         });
@@ -271,6 +275,22 @@ public final class TcpChunkServer implements Closeable {
      */
     public Builder writeBufferWaterMark(int low, int high) {
       common.writeBufferWaterMark(low, high);
+      return this;
+    }
+
+    /** A connection that has not completed its HELLO within this is closed. Default 10 s. */
+    public Builder handshakeTimeout(Duration timeout) {
+      common.handshakeTimeout(timeout);
+      return this;
+    }
+
+    /**
+     * A connection that has sent no complete frame for this long, while nothing is queued for it, is closed. Default
+     * 5 min. Clients ping while requests are outstanding, so only a client that wants nothing is cut off; it
+     * reconnects when it next needs a chunk.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      common.idleTimeout(timeout);
       return this;
     }
 

@@ -5,6 +5,7 @@ import dev.vad.transport.tcp.TcpChunkServer;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,8 @@ public final class ServerSettings {
   private int maxFrame = TcpChunkServer.DEFAULT_MAX_FRAME;
   private int lowWaterMark = 256 << 10;
   private int highWaterMark = 1 << 20;
+  private Duration handshakeTimeout = Duration.ofSeconds(10);
+  private Duration idleTimeout = Duration.ofMinutes(5);
 
   /** Defaults: all interfaces at {@code port}, {@code threads} event-loop threads. */
   public ServerSettings(int port, int threads) {
@@ -79,6 +82,24 @@ public final class ServerSettings {
     this.highWaterMark = high;
   }
 
+  public void handshakeTimeout(Duration timeout) {
+    once("handshakeTimeout");
+    this.handshakeTimeout = positive("handshakeTimeout", timeout);
+  }
+
+  public void idleTimeout(Duration timeout) {
+    once("idleTimeout");
+    this.idleTimeout = positive("idleTimeout", timeout);
+  }
+
+  private static Duration positive(String name, Duration d) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + d);
+    }
+    return d;
+  }
+
   /** For {@code build()}: checks that there is something to serve, and returns a copy the builder cannot change. */
   public ServerSettings forBuild() {
     if (stores.isEmpty() && packs.isEmpty()) {
@@ -91,6 +112,8 @@ public final class ServerSettings {
     c.maxFrame = maxFrame;
     c.lowWaterMark = lowWaterMark;
     c.highWaterMark = highWaterMark;
+    c.handshakeTimeout = handshakeTimeout;
+    c.idleTimeout = idleTimeout;
     return c;
   }
 
@@ -112,6 +135,14 @@ public final class ServerSettings {
 
   public int maxFrame() {
     return maxFrame;
+  }
+
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  public Duration idleTimeout() {
+    return idleTimeout;
   }
 
   public WriteBufferWaterMark waterMark() {
