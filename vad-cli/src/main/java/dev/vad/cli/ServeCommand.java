@@ -78,6 +78,11 @@ public final class ServeCommand implements Callable<Integer> {
           + "for it (default: ${DEFAULT-VALUE}).")
   long idleTimeoutNanos;
 
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+      description = "vad+tcp: open connections beyond this get a fatal BUSY error and are closed "
+          + "(default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
   @Override
   public Integer call() throws Exception {
     int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
@@ -89,6 +94,9 @@ public final class ServeCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), (t == handshakeTimeoutNanos ? "--handshake-timeout"
             : "--idle-timeout") + " must be positive");
       }
+    }
+    if (maxConnections < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1: " + maxConnections);
     }
     if (listens.isEmpty()) {
       listens.add(new Converters.Listen(false, new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
@@ -185,7 +193,7 @@ public final class ServeCommand implements Callable<Integer> {
       throws IOException {
     TcpChunkServer.Builder b = TcpChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
         .shutdownTimeout(SHUTDOWN_TIMEOUT).handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos))
-        .idleTimeout(Duration.ofNanos(idleTimeoutNanos));
+        .idleTimeout(Duration.ofNanos(idleTimeoutNanos)).maxConnections(maxConnections);
     readers.forEach(b::store);
     TcpChunkServer server = b.build();
     try {

@@ -101,7 +101,7 @@ public final class TcpChunkServer implements Closeable {
         new DefaultThreadFactory("vad-tcp-server", true), io.handlerFactory());
     int maxFrame = config.common.maxFrame();
     ServerLimits limits = new ServerLimits(maxFrame, config.maxQueuedChunks, config.maxQueuedErrors,
-        config.maxConnections, config.common.handshakeTimeout(), config.common.idleTimeout());
+        config.common.maxConnections(), config.common.handshakeTimeout(), config.common.idleTimeout());
     ServerBootstrap b = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
         .option(ChannelOption.SO_BACKLOG, 256)
@@ -211,7 +211,6 @@ public final class TcpChunkServer implements Closeable {
   public static final class Builder {
     private final ServerSettings common;
     private IoMode io = IoMode.AUTO;
-    private int maxConnections = 1024;
     private int maxQueuedChunks = Integer.MAX_VALUE;
     private int maxQueuedErrors = 4096;
     private boolean zeroCopy = true;
@@ -294,13 +293,9 @@ public final class TcpChunkServer implements Closeable {
       return this;
     }
 
-    /** Connections beyond this get a fatal BUSY error. Default 1024. */
+    /** Open connections beyond this get a fatal BUSY error and are closed. Default 1024. */
     public Builder maxConnections(int n) {
-      common.once("maxConnections");
-      if (n < 1) {
-        throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
-      }
-      this.maxConnections = n;
+      common.maxConnections(n);
       return this;
     }
 
@@ -371,7 +366,6 @@ public final class TcpChunkServer implements Closeable {
     public TcpChunkServer build() {
       Builder copy = new Builder(common.forBuild());
       copy.io = io;
-      copy.maxConnections = maxConnections;
       copy.maxQueuedChunks = maxQueuedChunks;
       copy.maxQueuedErrors = maxQueuedErrors;
       copy.zeroCopy = zeroCopy;

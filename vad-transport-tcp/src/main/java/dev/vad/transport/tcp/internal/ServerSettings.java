@@ -26,6 +26,7 @@ public final class ServerSettings {
   private int maxFrame = TcpChunkServer.DEFAULT_MAX_FRAME;
   private int lowWaterMark = 256 << 10;
   private int highWaterMark = 1 << 20;
+  private int maxConnections = 1024;
   private Duration handshakeTimeout = Duration.ofSeconds(10);
   private Duration idleTimeout = Duration.ofMinutes(5);
 
@@ -82,6 +83,14 @@ public final class ServerSettings {
     this.highWaterMark = high;
   }
 
+  public void maxConnections(int n) {
+    once("maxConnections");
+    if (n < 1) {
+      throw new IllegalArgumentException("maxConnections must be >= 1: " + n);
+    }
+    this.maxConnections = n;
+  }
+
   public void handshakeTimeout(Duration timeout) {
     once("handshakeTimeout");
     this.handshakeTimeout = positive("handshakeTimeout", timeout);
@@ -112,6 +121,7 @@ public final class ServerSettings {
     c.maxFrame = maxFrame;
     c.lowWaterMark = lowWaterMark;
     c.highWaterMark = highWaterMark;
+    c.maxConnections = maxConnections;
     c.handshakeTimeout = handshakeTimeout;
     c.idleTimeout = idleTimeout;
     return c;
@@ -135,6 +145,10 @@ public final class ServerSettings {
 
   public int maxFrame() {
     return maxFrame;
+  }
+
+  public int maxConnections() {
+    return maxConnections;
   }
 
   public Duration handshakeTimeout() {
