@@ -117,7 +117,7 @@ public final class TcpChunkServer implements Closeable {
                 .addLast("frame-decoder", FrameDecoder.forServer(maxFrame))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
                 .addLast("timeouts", new ServerTimeouts(limits.handshakeTimeout(), limits.idleTimeout(), clientLog))
-                .addLast("session", new ServerSession(appliances, limits, connections));
+                .addLast("session", new ServerSession(appliances, limits, connections, clientLog));
           }
         });
     if (config.sendBufferBytes > 0) {

@@ -22,9 +22,11 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
   private final ServedAppliance appliance;
   private final PendingQueue queue;
   private final ArrayDeque<Frame> preamble;
+  private final ClientLog clientLog;
   private Frame.Pong pong;
 
-  PriorityWriter(ServedAppliance appliance, ServerLimits limits, List<Frame> preamble) {
+  PriorityWriter(ServedAppliance appliance, ServerLimits limits, List<Frame> preamble, ClientLog clientLog) {
+    this.clientLog = clientLog;
     this.appliance = appliance;
     this.queue = new PendingQueue(limits.maxQueuedChunks(), limits.maxQueuedErrors());
     this.preamble = new ArrayDeque<>(preamble);
@@ -68,8 +70,7 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
       }
     }
     if (full) {
-      log.warn("{}: error queue overflow ({} errors pending); closing", ctx.channel().remoteAddress(),
-          queue.errorSize());
+      clientLog.refused(ctx.channel(), "error queue overflow", queue.errorSize() + " errors pending; closing");
       ctx.writeAndFlush(new Frame.Error(ErrorCodes.BUSY, true, a.requestId(), Frame.NO_KEY,
           "too many pending error responses; closing")).addListener(f -> ctx.channel().close());
       ctx.channel().config().setAutoRead(false);

@@ -29,15 +29,23 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   private final Map<ApplianceId, ServedAppliance> appliances;
   private final ServerLimits limits;
   private final AtomicInteger connections;
+  private final ClientLog clientLog;
   private ServedAppliance bound;
   private boolean closing;
   private boolean counted;
 
   public ServerSession(Map<ApplianceId, ServedAppliance> appliances, ServerLimits limits,
       AtomicInteger connections) {
+    this(appliances, limits, connections, new ClientLog());
+  }
+
+  /** {@code clientLog} reports refused and misbehaving clients; one per server. */
+  public ServerSession(Map<ApplianceId, ServedAppliance> appliances, ServerLimits limits,
+      AtomicInteger connections, ClientLog clientLog) {
     this.appliances = appliances;
     this.limits = limits;
     this.connections = connections;
+    this.clientLog = clientLog;
   }
 
   @Override
@@ -108,7 +116,6 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     ApplianceId id = ApplianceId.parse(HexFormat.of().formatHex(h.applianceId()));
     ServedAppliance app = appliances.get(id);
     if (app == null) {
-      log.info("{}: asked for unknown appliance {}", ctx.channel().remoteAddress(), id.shortHex());
       fatal(ctx, ErrorCodes.UNKNOWN_APPLIANCE, "this server does not serve appliance " + id);
       return;
     }
@@ -121,7 +128,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
       preamble.addAll(app.sections());
     }
     log.debug("{}: session for appliance {}", ctx.channel().remoteAddress(), id.shortHex());
-    ctx.pipeline().addLast("priority-writer", new PriorityWriter(app, limits, preamble));
+    ctx.pipeline().addLast("priority-writer", new PriorityWriter(app, limits, preamble, clientLog));
   }
 
   private void admit(ChannelHandlerContext ctx, Frame.Request r) {
@@ -159,13 +166,14 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
       fatal(ctx, code, message + " (and the client is not reading; closing)");
       return;
     }
+    clientLog.refused(ctx.channel(), ErrorCodes.name(code), message);
     ctx.writeAndFlush(new Frame.Error(code, false, 0, Frame.NO_KEY, message));
   }
 
   private void fatal(ChannelHandlerContext ctx, int code, String message) {
     closing = true;
     ctx.channel().config().setAutoRead(false);
-    log.debug("{}: closing: {}: {}", ctx.channel().remoteAddress(), ErrorCodes.name(code), message);
+    clientLog.refused(ctx.channel(), ErrorCodes.name(code), message + "; closing");
     if (!ctx.channel().isWritable()) {
       ctx.close(); // the ERROR would queue behind bytes the client is not reading
       return;

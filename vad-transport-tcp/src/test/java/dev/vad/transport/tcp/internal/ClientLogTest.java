@@ -1,0 +1,71 @@
+package dev.vad.transport.tcp.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** One WARN line per refused or misbehaving client, rate-limited per reason, on a fake clock. */
+class ClientLogTest {
+  private final Logger logger = (Logger) LoggerFactory.getLogger(ClientLog.class);
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  @BeforeEach
+  void capture() {
+    appender.start();
+    logger.addAppender(appender);
+  }
+
+  @AfterEach
+  void release() {
+    logger.detachAppender(appender);
+  }
+
+  private List<String> lines() {
+    return appender.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+        .toList();
+  }
+
+  @Test
+  void atMostOneLinePerSecondPerReasonWithACountOfTheRest() {
+    AtomicLong now = new AtomicLong(5);
+    ClientLog clientLog = new ClientLog(now::get);
+    EmbeddedChannel ch = new EmbeddedChannel();
+    clientLog.refused(ch, "BUSY", "full");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(400));
+    clientLog.refused(ch, "BUSY", "full");
+    clientLog.refused(ch, "idle timeout", "quiet");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(400));
+    clientLog.refused(ch, "BUSY", "full");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(300));
+    clientLog.refused(ch, "BUSY", "full");
+    assertThat(lines()).containsExactly(
+        ch.remoteAddress() + ": BUSY: full",
+        ch.remoteAddress() + ": idle timeout: quiet",
+        ch.remoteAddress() + ": BUSY: full (2 more like it suppressed)");
+  }
+
+  @Test
+  void aClientSendingAHugeFrameBeforeHelloIsLoggedWithoutItsBytes() {
+    EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.forServer(ServerSessionTest.MAX), FrameEncoder.INSTANCE,
+        new ServerSession(Map.of(), new ServerLimits(ServerSessionTest.MAX, 10, 10, 10),
+            new AtomicInteger(), new ClientLog()));
+    ch.writeInbound(Unpooled.buffer().writeIntLE(1 << 20).writeBytes("SECRET".getBytes()));
+    assertThat(lines()).singleElement().asString()
+        .startsWith(ch.remoteAddress() + ": FRAME_TOO_LARGE: frame length 1048576 before HELLO")
+        .doesNotContain("SECRET");
+  }
+}
