@@ -2,17 +2,11 @@ package dev.vad.transport.tcp.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.vad.pack.PackReader;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.FileRegion;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.WritableByteChannel;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -53,8 +47,11 @@ class ServerSessionFuzzTest {
         ch.writeInbound(Unpooled.wrappedBuffer(input, 1, input.length - 1));
       }
       ch.runPendingTasks();
-      List<Frame> out = written(ch);
+      List<Frame> out = ServerSessionTest.written(ch);
       for (Frame f : out) {
+        if (f instanceof Frame.Chunk c) {
+          c.data().release();
+        }
         if (f instanceof Frame.Malformed m) {
           throw new AssertionError("the server wrote a frame that does not decode: " + m.message());
         }
@@ -71,36 +68,5 @@ class ServerSessionFuzzTest {
     } finally {
       ch.finishAndReleaseAll();
     }
-  }
-
-  /** Everything the server wrote so far, decoded. */
-  private static List<Frame> written(EmbeddedChannel ch) throws IOException {
-    ByteBuf wire = Unpooled.buffer();
-    for (Object o = ch.readOutbound(); o != null; o = ch.readOutbound()) {
-      if (o instanceof ByteBuf b) {
-        wire.writeBytes(b);
-        b.release();
-      } else {
-        FileRegion r = (FileRegion) o;
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        WritableByteChannel sink = Channels.newChannel(bos);
-        while (r.transferred() < r.count()) {
-          r.transferTo(sink, r.transferred());
-        }
-        wire.writeBytes(bos.toByteArray());
-        r.release();
-      }
-    }
-    EmbeddedChannel dec = new EmbeddedChannel(new FrameDecoder(MAX_FRAME));
-    dec.writeInbound(wire);
-    List<Frame> out = new ArrayList<>();
-    for (Object o = dec.readInbound(); o != null; o = dec.readInbound()) {
-      if (o instanceof Frame.Chunk c) {
-        c.data().release();
-      }
-      out.add((Frame) o);
-    }
-    dec.finishAndReleaseAll();
-    return out;
   }
 }

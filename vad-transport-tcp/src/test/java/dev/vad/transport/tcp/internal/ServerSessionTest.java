@@ -90,6 +90,7 @@ class ServerSessionTest {
     for (Object o = dec.readInbound(); o != null; o = dec.readInbound()) {
       out.add((Frame) o);
     }
+    dec.finishAndReleaseAll();
     return out;
   }
 
