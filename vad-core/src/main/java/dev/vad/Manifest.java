@@ -458,8 +458,6 @@ public final class Manifest {
         }
         codecs.add(Codecs.forPack(codecName, where));
       }
-      b.codecs.clear();
-      b.codecs.addAll(codecs);
       for (int i = 0; i < imageCount; i++) {
         for (int c = 0; c < present[i].length; c++) {
           if (!present[i][c]) {
