@@ -58,6 +58,14 @@ public final class Scheduler {
   private final BitSet viaPrefetch = new BitSet();
   private final BitSet fetched = new BitSet();
   private final ArrayDeque<Integer> retry = new ArrayDeque<>();
+  /**
+   * Prefetch requests in send order, each {@code (send generation << 32) | unit}: a prefetch answer that arrives
+   * overtakes those still outstanding ahead of it (see {@link #overtake}).
+   */
+  private final ArrayDeque<Long> prefetchOrder = new ArrayDeque<>();
+  private final int[] sendGen;
+  private final BitSet overtaken = new BitSet();
+  private final long[] overtakenAt;
   private final ArrayDeque<Action> outbox = new ArrayDeque<>();
   private final LinkEstimator link;
   private final PrefetchPolicy policy;
@@ -67,6 +75,8 @@ public final class Scheduler {
   private long missingBytes;
   private int missingUnits;
   private long inflightPrefetchBytes;
+  /** The part of {@link #inflightPrefetchBytes} in overtaken requests: it no longer counts against the window. */
+  private long overtakenBytes;
   /** Earliest time of the next prefetch request (the pacer); {@link #wakeAt} when it holds one back. */
   private long pacedUntil = Long.MIN_VALUE;
   private long wakeAt = Long.MAX_VALUE;
@@ -105,6 +115,8 @@ public final class Scheduler {
     this.unitBytes = new int[units.size()];
     this.state = new byte[units.size()];
     this.sentAt = new long[units.size()];
+    this.sendGen = new int[units.size()];
+    this.overtakenAt = new long[units.size()];
     int images = manifest.images().size();
     this.unitOf = new int[images][];
     for (int i = 0; i < images; i++) {
@@ -176,6 +188,7 @@ public final class Scheduler {
       case PREFETCHING -> {
         demandMisses++;
         promotions++;
+        releaseOvertaken(u);
         state[u] = DEMANDING;
         inflightPrefetchBytes -= unitBytes[u];
         promoted.set(u);
@@ -207,11 +220,19 @@ public final class Scheduler {
     }
     if (state[u] != MISSING) { // MISSING: a late copy after a failure; still good data, nothing outstanding
       outstanding--;
+      if (config.pacedPrefetch() && state[u] == PREFETCHING && !overtaken.get(u)) {
+        // unpaced (the default) counts late answers at completion and in the window, as before: its window of one
+        // BDP in whole chunks leans on those samples, and without them shrinks to one chunk at a time under loss
+        overtake(u);
+      }
+      long crossed = overtaken.get(u) ? overtakenAt[u] : -1;
+      releaseOvertaken(u);
+      overtaken.clear(u);
       if (state[u] == PREFETCHING) {
         inflightPrefetchBytes -= unitBytes[u];
         viaPrefetch.set(u);
       }
-      link.delivered(u, unitBytes[u], nowNanos, nowNanos - sentAt[u]);
+      link.delivered(u, unitBytes[u], nowNanos, nowNanos - sentAt[u], crossed);
     }
     retry.remove(u);
     state[u] = PRESENT;
@@ -241,6 +262,8 @@ public final class Scheduler {
     failures++;
     outstanding--;
     promoted.clear(u);
+    releaseOvertaken(u);
+    overtaken.clear(u);
     if (state[u] == DEMANDING) {
       send(u, Priority.DEMAND);
     } else {
@@ -354,8 +377,8 @@ public final class Scheduler {
    * safe only because prefetch requests are then also paced a little under the estimated rate
    * ({@link LinkEstimator#pacingGain}): unpaced, the same window queued a chunk ahead of every demand miss on
    * vad+tcp (median 76 -> 93 ms through {@code vad wan}; 82 -> 107 ms on a real kernel path). Pacing is off by
-   * default because it trusts the estimate: under 1% loss QUIC's overshoots, and pacing then runs above the path
-   * ({@code NetnsMissLatencyTest}).
+   * default because it trusts the estimate, and under 1% loss vad+quic's demand misses then fare worse than
+   * vad+tcp's ({@code NetnsMissLatencyTest}; benchmarks/RESULTS.md).
    */
   public long windowBytes() {
     LinkEstimate e = link.estimate();
@@ -415,6 +438,10 @@ public final class Scheduler {
 
   private void send(int u, Priority priority) {
     link.sent(u, now, outstanding == 0);
+    sendGen[u]++;
+    if (priority == Priority.PREFETCH) {
+      prefetchOrder.add(((long) sendGen[u] << 32) | u);
+    }
     sentAt[u] = now;
     outstanding++;
     requestsSent++;
@@ -448,7 +475,7 @@ public final class Scheduler {
     long window = windowBytes();
     wakeAt = Long.MAX_VALUE;
     int skips = 0;
-    while (inflightPrefetchBytes < window) {
+    while (inflightPrefetchBytes - overtakenBytes < window) {
       if (config.pacedPrefetch() && inflightPrefetchBytes > 0 && now < pacedUntil) {
         // the window has room but the link would not have drained the last request's chunk yet
         wakeAt = pacedUntil;
@@ -485,6 +512,39 @@ public final class Scheduler {
       if (config.pacedPrefetch()) {
         pace(unitBytes[u], inflightPrefetchBytes == unitBytes[u]);
       }
+    }
+  }
+
+  /**
+   * Prefetch unit {@code u} arrived (in time): every prefetch request sent before it and still outstanding has been
+   * overtaken. Prefetch answers cross the link in request order (one server queue on vad+tcp; streams opened in
+   * order on vad+quic), so an earlier one still missing is held back by a lost packet of its own (a QUIC stream
+   * waits for its retransmission while the others go on), and its bytes have already crossed the link: it stops
+   * counting against the window (TCP's in-flight estimate leaves out SACKed and lost segments the same way), or
+   * the requests held up behind losses would idle the link, and the estimator is told when its bytes crossed
+   * ({@link LinkEstimator#delivered}). Demand answers overtake by design (priority) and do not count. Paced
+   * prefetch only.
+   */
+  private void overtake(int u) {
+    while (!prefetchOrder.isEmpty()) {
+      long e = prefetchOrder.poll();
+      int v = (int) e;
+      int gen = (int) (e >>> 32);
+      if (v == u && gen == sendGen[u]) {
+        return;
+      }
+      if (gen == sendGen[v] && state[v] == PREFETCHING && !overtaken.get(v)) {
+        overtaken.set(v);
+        overtakenAt[v] = now;
+        overtakenBytes += unitBytes[v];
+      }
+    }
+  }
+
+  /** Unit {@code u} leaves the prefetch in-flight count: its overtaken bytes go with it. */
+  private void releaseOvertaken(int u) {
+    if (overtaken.get(u) && state[u] == PREFETCHING) {
+      overtakenBytes -= unitBytes[u];
     }
   }
 

@@ -48,8 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       26 ms one 64 KiB chunk takes on this link, so one chunk queued ahead of the demand answer is not hidden; the
  *       20% covers the run-to-run spread of a 40-sample median on a shared 2-core machine;
  *   <li>1% loss: QUIC's median is no worse than TCP's (the same bound), and no more of QUIC's misses are
- *       head-of-line blocked: a miss counts as blocked when it took more than one RTT (40 ms) longer than its
- *       transport's own median at 0% loss. A TCP answer waits for every lost packet ahead of it in the one byte
+ *       head-of-line blocked: a miss counts as blocked when it took more than one RTT (40 ms) longer than the
+ *       higher of the two transports' medians at 0% loss (one yardstick for both: with each transport's own median,
+ *       the one with the better 0% median, QUIC's by 11 ms with paced prefetch, was held to a stricter bound). A TCP answer waits for every lost packet ahead of it in the one byte
  *       stream (the prefetch window in flight, about one BDP), and such a recovery costs it an RTT or more on top;
  *       a QUIC answer waits only for its own stream's packets, whose losses are repaired while the rest of the chunk
  *       is still arriving. Not the median: with about one BDP (~70 packets) ahead, 1 - 0.99^70 ≈ 50% of TCP's misses
@@ -132,11 +133,13 @@ class NetnsMissLatencyTest {
         quic0.pct(0.5), tcp0.pct(0.5)).isLessThanOrEqualTo(1.2 * tcp0.pct(0.5) + 10);
     soft.assertThat(quic1.pct(0.5)).as("1%% loss: QUIC median %.1f ms vs TCP median %.1f ms (allowed 1.2x + 10 ms)",
         quic1.pct(0.5), tcp1.pct(0.5)).isLessThanOrEqualTo(1.2 * tcp1.pct(0.5) + 10);
-    long tcpBlocked = blocked(tcp1, tcp0);
-    long quicBlocked = blocked(quic1, quic0);
-    soft.assertThat(quicBlocked).as("1%% loss: misses over 0%%-median + %d ms: QUIC %d of %d, TCP %d of %d (QUIC may "
-        + "have at most TCP's + %d)", 2 * ONE_WAY_MS, quicBlocked, quic1.ms().size(), tcpBlocked, tcp1.ms().size(),
-        noiseMargin(tcpBlocked)).isLessThanOrEqualTo(tcpBlocked + noiseMargin(tcpBlocked));
+    double limit = Math.max(tcp0.pct(0.5), quic0.pct(0.5)) + 2 * ONE_WAY_MS;
+    long tcpBlocked = blocked(tcp1, limit);
+    long quicBlocked = blocked(quic1, limit);
+    soft.assertThat(quicBlocked).as("1%% loss: misses over %.1f ms (the higher 0%%-loss median + %d ms): QUIC %d of "
+        + "%d, TCP %d of %d (QUIC may have at most TCP's + %d)", limit, 2 * ONE_WAY_MS, quicBlocked,
+        quic1.ms().size(), tcpBlocked, tcp1.ms().size(), noiseMargin(tcpBlocked))
+        .isLessThanOrEqualTo(tcpBlocked + noiseMargin(tcpBlocked));
     soft.assertAll();
   }
 
@@ -148,9 +151,8 @@ class NetnsMissLatencyTest {
     return Math.max(2, Math.round(2 * Math.sqrt(2.0 * count)));
   }
 
-  /** Misses of {@code lossy} that took more than one RTT longer than {@code clean}'s median: head-of-line blocked. */
-  static long blocked(Run lossy, Run clean) {
-    double limit = clean.pct(0.5) + 2 * ONE_WAY_MS;
+  /** Misses of {@code lossy} that took longer than {@code limit} ms: head-of-line blocked. */
+  static long blocked(Run lossy, double limit) {
     return lossy.ms().stream().filter(ms -> ms > limit).count();
   }
 
