@@ -92,4 +92,9 @@ public final class Codecs {
       return false;
     }
   }
+
+  /** The registry itself: every provider with where it came from, and those that failed to load ({@code vad plugins}). */
+  public static NamedRegistry<CodecProvider> registry() {
+    return Holder.REGISTRY;
+  }
 }

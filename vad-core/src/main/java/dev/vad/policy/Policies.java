@@ -54,4 +54,9 @@ public final class Policies {
     }
     return p instanceof GuardedPolicy ? p : new GuardedPolicy(provider.name(), p);
   }
+
+  /** The registry itself: every provider with where it came from, and those that failed to load ({@code vad plugins}). */
+  public static NamedRegistry<PrefetchPolicyProvider> registry() {
+    return Holder.REGISTRY;
+  }
 }

@@ -32,4 +32,9 @@ public final class Transports {
     }
     return forScheme(uri.getScheme()).open(uri, options);
   }
+
+  /** The registry itself: every provider with where it came from, and those that failed to load ({@code vad plugins}). */
+  public static NamedRegistry<TransportProvider> registry() {
+    return Holder.REGISTRY;
+  }
 }
