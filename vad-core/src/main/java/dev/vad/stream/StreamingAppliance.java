@@ -179,6 +179,11 @@ public interface StreamingAppliance extends Closeable {
       if ((source == null) == (uri == null)) {
         throw new IllegalStateException("exactly one of source(...) and uri(...) is required");
       }
+      if (policy.simulationOnly()) { // it would fail to start and leave the stream on demand fetching, silently
+        throw new IllegalArgumentException("policy '" + policy.name() + "' only works in simulation (vad simulate); "
+            + "a live stream needs another: " + Policies.names().stream()
+            .filter(n -> !Policies.forName(n).simulationOnly()).toList());
+      }
       ChunkSource s = source != null ? source : Transports.open(uri, transportOptions);
       try {
         return DefaultStreamingAppliance.open(this, s);
