@@ -5,7 +5,7 @@ import dev.vad.pack.PackReader;
 import dev.vad.store.ChunkStore;
 import dev.vad.transport.quic.internal.FlowWindows;
 import dev.vad.transport.quic.internal.NativeQuic;
-import dev.vad.transport.quic.internal.PinningTrustManager;
+import dev.vad.transport.tcp.internal.PinningTrustManager;
 import dev.vad.transport.quic.internal.QuicIo;
 import dev.vad.transport.quic.internal.ServerFaults;
 import dev.vad.transport.quic.internal.ServerStream;

@@ -16,6 +16,7 @@ import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.HandshakeTimer;
 import dev.vad.transport.tcp.internal.NettyChunkSource;
+import dev.vad.transport.tcp.internal.PinningTrustManager;
 import dev.vad.transport.tcp.internal.ReadyPing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;

@@ -8,9 +8,13 @@ import dev.vad.transport.tcp.TcpTransportProvider;
 import java.time.Duration;
 import java.util.Map;
 
-/** Client settings read from {@link TransportOptions}; see the keys on {@link TcpTransportProvider}. */
+/**
+ * Client settings read from {@link TransportOptions}; see the keys on {@link TcpTransportProvider}. {@code token} is
+ * never printed by {@link #toString}.
+ */
 record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFrame, long pingIntervalMillis,
-    long reconnectMinMillis, long reconnectMaxMillis, int maxAttempts, IoMode io, int receiveBufferBytes) {
+    long reconnectMinMillis, long reconnectMaxMillis, int maxAttempts, IoMode io, int receiveBufferBytes,
+    byte[] token) {
 
   static ClientConfig of(TransportOptions o) {
     Map<String, String> x = o.extra();
@@ -26,6 +30,26 @@ record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFra
         || o.requestTimeout().isZero()) {
       throw new IllegalArgumentException("timeouts must be positive: " + o);
     }
-    return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf);
+    return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf,
+        token(x));
+  }
+
+  /** The bearer token option ({@link TcpTransportProvider#TOKEN}) as HELLO carries it; empty if none. */
+  static byte[] token(Map<String, String> x) {
+    String t = x.get(TcpTransportProvider.TOKEN);
+    if (t == null) {
+      return new byte[0];
+    }
+    try {
+      return Gate.checkToken(t.strip()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(TcpTransportProvider.TOKEN + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ClientConfig[connect " + connectTimeout + ", request " + requestTimeout + ", token "
+        + (token.length == 0 ? "none" : "given") + "]";
   }
 }

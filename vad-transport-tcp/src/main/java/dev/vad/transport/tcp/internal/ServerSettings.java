@@ -29,6 +29,8 @@ public final class ServerSettings {
   private int maxConnections = 1024;
   private Duration handshakeTimeout = Duration.ofSeconds(10);
   private Duration idleTimeout = Duration.ofMinutes(5);
+  private List<String> tokens = List.of();
+  private Path tokenFile;
 
   /** Defaults: all interfaces at {@code port}, {@code threads} event-loop threads. */
   public ServerSettings(int port, int threads) {
@@ -101,6 +103,28 @@ public final class ServerSettings {
     this.idleTimeout = positive("idleTimeout", timeout);
   }
 
+  public void tokens(java.util.Collection<String> list) {
+    once("tokens");
+    List<String> copy = new ArrayList<>();
+    for (String t : list) {
+      copy.add(Gate.checkToken(Objects.requireNonNull(t, "token")));
+    }
+    if (copy.isEmpty()) {
+      throw new IllegalArgumentException("tokens: give at least one");
+    }
+    this.tokens = List.copyOf(copy);
+  }
+
+  public void tokenFile(Path file) {
+    once("tokens");
+    this.tokenFile = Objects.requireNonNull(file, "file");
+  }
+
+  /** The bearer tokens clients must present (empty: none needed); a token file is read now. */
+  public List<String> resolveTokens() throws java.io.IOException {
+    return tokenFile != null ? Gate.readTokenFile(tokenFile) : tokens;
+  }
+
   private static Duration positive(String name, Duration d) {
     Objects.requireNonNull(d, name);
     if (d.isNegative() || d.isZero()) {
@@ -124,6 +148,8 @@ public final class ServerSettings {
     c.maxConnections = maxConnections;
     c.handshakeTimeout = handshakeTimeout;
     c.idleTimeout = idleTimeout;
+    c.tokens = tokens;
+    c.tokenFile = tokenFile;
     return c;
   }
 
