@@ -1,6 +1,7 @@
 package dev.vad.transport.tcp.internal;
 
 import static dev.vad.transport.tcp.internal.NettyChunkSource.number;
+import static dev.vad.transport.tcp.internal.NettyChunkSource.tokenOption;
 
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.IoMode;
@@ -31,20 +32,7 @@ record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFra
       throw new IllegalArgumentException("timeouts must be positive: " + o);
     }
     return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf,
-        token(x));
-  }
-
-  /** The bearer token option ({@link TcpTransportProvider#TOKEN}) as HELLO carries it; empty if none. */
-  static byte[] token(Map<String, String> x) {
-    String t = x.get(TcpTransportProvider.TOKEN);
-    if (t == null) {
-      return new byte[0];
-    }
-    try {
-      return Gate.checkToken(t.strip()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(TcpTransportProvider.TOKEN + ": " + e.getMessage());
-    }
+        tokenOption(x));
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Splits the byte stream into length-prefixed frames and parses them into {@link Frame}s; used by both peers.
@@ -30,6 +31,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   private boolean poisoned;
   /** Until a HELLO is decoded, the largest frame accepted; then {@code maxFrame}. */
   private int preHelloLimit;
+  /** QUIC: whether the connection said HELLO (on its control stream); null on TCP, where this stream must. */
+  private BooleanSupplier greeted;
 
   /** @param maxFrame largest accepted frame length (type byte plus payload) */
   public FrameDecoder(int maxFrame) {
@@ -48,6 +51,16 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   public static FrameDecoder forServer(int maxFrame) {
     FrameDecoder d = new FrameDecoder(maxFrame);
     d.preHelloLimit = MAX_HELLO_FRAME;
+    return d;
+  }
+
+  /**
+   * A vad+quic server stream's decoder: frames of at most {@value #MAX_HELLO_FRAME} bytes until {@code greeted} says
+   * the connection has completed its HELLO (on whichever stream), then {@code maxFrame}.
+   */
+  public static FrameDecoder forServer(int maxFrame, BooleanSupplier greeted) {
+    FrameDecoder d = forServer(maxFrame);
+    d.greeted = greeted;
     return d;
   }
 
@@ -78,6 +91,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       out.add(new Frame.Malformed(ErrorCodes.FRAME_TOO_LARGE, true,
           "frame length " + length + " exceeds the limit of " + maxFrame + " bytes"));
       return;
+    }
+    if (length > preHelloLimit && greeted != null && greeted.getAsBoolean()) {
+      preHelloLimit = maxFrame;
     }
     if (length > preHelloLimit) {
       poisoned = true;

@@ -134,6 +134,22 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   }
 
   /**
+   * The bearer token option ({@code vad.token}, {@link dev.vad.transport.tcp.TcpTransportProvider#TOKEN}) as HELLO
+   * carries it; empty if none. The message of a bad one never shows it.
+   */
+  public static byte[] tokenOption(Map<String, String> x) {
+    String t = x.get(dev.vad.transport.tcp.TcpTransportProvider.TOKEN);
+    if (t == null) {
+      return new byte[0];
+    }
+    try {
+      return Gate.checkToken(t.strip()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(dev.vad.transport.tcp.TcpTransportProvider.TOKEN + ": " + e.getMessage());
+    }
+  }
+
+  /**
    * Runs {@code connect} on the event loop and waits for the first session; closes the source and throws if there is
    * none. No total bound here: each step of the handshake has its own ({@link HandshakeTimer}, the connect timeout),
    * so a large manifest on a slow link may take as long as it keeps arriving.
