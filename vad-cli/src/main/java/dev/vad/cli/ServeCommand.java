@@ -96,6 +96,11 @@ public final class ServeCommand implements Callable<Integer> {
           + "with code BUSY) and are closed (default: ${DEFAULT-VALUE}).")
   int maxConnections;
 
+  @Option(names = "--max-queued-chunks", paramLabel = "N", defaultValue = "65536",
+      description = "Chunk answers queued per connection (vad+quic: per prefetch stream) beyond which further keys "
+          + "get a BUSY error each, and the client is logged (default: ${DEFAULT-VALUE}).")
+  int maxQueuedChunks;
+
   @Override
   public Integer call() throws Exception {
     int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
@@ -110,6 +115,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (maxConnections < 1) {
       throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1: " + maxConnections);
+    }
+    if (maxQueuedChunks < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-queued-chunks must be at least 1: " + maxQueuedChunks);
     }
     if (listens.isEmpty()) {
       listens.add(new Converters.Listen("tcp", new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
@@ -234,7 +242,8 @@ public final class ServeCommand implements Callable<Integer> {
       throws IOException {
     TcpChunkServer.Builder b = TcpChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
         .shutdownTimeout(SHUTDOWN_TIMEOUT).handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos))
-        .idleTimeout(Duration.ofNanos(idleTimeoutNanos)).maxConnections(maxConnections);
+        .idleTimeout(Duration.ofNanos(idleTimeoutNanos)).maxConnections(maxConnections)
+        .maxQueuedChunks(maxQueuedChunks);
     if (l.tls()) {
       if (selfSigned) {
         b.selfSigned();
@@ -262,7 +271,7 @@ public final class ServeCommand implements Callable<Integer> {
       throws IOException {
     QuicChunkServer.Builder b = QuicChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
         .handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos)).idleTimeout(Duration.ofNanos(idleTimeoutNanos))
-        .maxConnections(maxConnections);
+        .maxConnections(maxConnections).maxQueuedChunks(maxQueuedChunks);
     if (tokenFile != null) {
       b.tokenFile(tokenFile);
     }

@@ -163,7 +163,8 @@ public final class QuicChunkServer implements Closeable {
                 // before the connection's HELLO no stream may start a frame longer than a HELLO
                 .addLast("frame-decoder", FrameDecoder.forServer(maxFrame, () -> ServerStream.greeted(ch)))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                .addLast("stream", new ServerStream(gate, packs, maxFrame, config.faults, clientLog));
+                .addLast("stream", new ServerStream(gate, packs, maxFrame,
+                    config.common.maxQueuedChunks(), config.faults, clientLog));
           }
         })
         .build();
@@ -420,6 +421,15 @@ public final class QuicChunkServer implements Closeable {
     /** Connections beyond this are closed at once with application error BUSY. Default 1024. */
     public Builder maxConnections(int n) {
       common.maxConnections(n);
+      return this;
+    }
+
+    /**
+     * Prefetch answers queued per connection beyond which requested keys get a BUSY error per key (and the server
+     * logs the client, rate-limited). Default 65 536. Demand requests are bounded by {@link #maxStreams}.
+     */
+    public Builder maxQueuedChunks(int n) {
+      common.maxQueuedChunks(n);
       return this;
     }
 

@@ -120,7 +120,7 @@ public final class TcpChunkServer implements Closeable {
     group = new MultiThreadIoEventLoopGroup(config.common.threads(),
         new DefaultThreadFactory("vad-tcp-server", true), io.handlerFactory());
     int maxFrame = config.common.maxFrame();
-    ServerLimits limits = new ServerLimits(maxFrame, config.maxQueuedChunks, config.maxQueuedErrors,
+    ServerLimits limits = new ServerLimits(maxFrame, config.common.maxQueuedChunks(), config.maxQueuedErrors,
         config.common.maxConnections(), config.common.handshakeTimeout(), config.common.idleTimeout());
     ServerBootstrap b = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
@@ -257,7 +257,6 @@ public final class TcpChunkServer implements Closeable {
   public static final class Builder {
     private final ServerSettings common;
     private IoMode io = IoMode.AUTO;
-    private int maxQueuedChunks = Integer.MAX_VALUE;
     private int maxQueuedErrors = 4096;
     private boolean zeroCopy = true;
     private Duration shutdownTimeout = Duration.ofSeconds(2);
@@ -349,15 +348,11 @@ public final class TcpChunkServer implements Closeable {
     }
 
     /**
-     * Queued chunk responses per connection beyond which requests get a BUSY error per key. Default unlimited: the
-     * queue holds each key at most once, so it is bounded by the appliance's chunk count anyway.
+     * Queued chunk responses per connection beyond which requests get a BUSY error per key (and the server logs the
+     * client, rate-limited). Default {@value ServerSettings#DEFAULT_MAX_QUEUED_CHUNKS}.
      */
     public Builder maxQueuedChunks(int n) {
-      common.once("maxQueuedChunks");
-      if (n < 1) {
-        throw new IllegalArgumentException("maxQueuedChunks must be >= 1: " + n);
-      }
-      this.maxQueuedChunks = n;
+      common.maxQueuedChunks(n);
       return this;
     }
 
@@ -452,7 +447,6 @@ public final class TcpChunkServer implements Closeable {
     public TcpChunkServer build() {
       Builder copy = new Builder(common.forBuild());
       copy.io = io;
-      copy.maxQueuedChunks = maxQueuedChunks;
       copy.maxQueuedErrors = maxQueuedErrors;
       copy.zeroCopy = zeroCopy;
       copy.shutdownTimeout = shutdownTimeout;

@@ -50,6 +50,7 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
 
   private final Gate gate;
   private final ClientLog clientLog;
+  private final int maxQueuedChunks;
   private final Map<ApplianceId, PackReader> packs;
   private final int maxFrame;
   private final ServerFaults faults;
@@ -59,9 +60,10 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
    * @param packs the appliances served from a pack file, whose chunks are read straight into pooled direct buffers
    *     (QUIC takes no file regions, and quiche reads from native memory); others are read through their store
    */
-  public ServerStream(Gate gate, Map<ApplianceId, PackReader> packs, int maxFrame, ServerFaults faults,
-      ClientLog clientLog) {
+  public ServerStream(Gate gate, Map<ApplianceId, PackReader> packs, int maxFrame, int maxQueuedChunks,
+      ServerFaults faults, ClientLog clientLog) {
     this.gate = gate;
+    this.maxQueuedChunks = maxQueuedChunks;
     this.clientLog = clientLog;
     this.packs = packs;
     this.maxFrame = maxFrame;
@@ -174,10 +176,39 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
       protocol(ctx, "prefetch REQUEST on a " + role + " stream");
       return;
     }
+    int busy = 0;
     for (long k : r.keys()) {
-      conn.queue.putIfAbsent(k, r.requestId());
+      if (conn.queue.size() < maxQueuedChunks) {
+        conn.queue.putIfAbsent(k, r.requestId());
+      } else if (!conn.queue.containsKey(k)) {
+        busy++;
+      }
+    }
+    if (busy > 0 && !busy(ctx, conn, r, busy)) {
+      return;
     }
     pump(ctx, conn);
+  }
+
+  /**
+   * Answers the {@code n} keys of {@code r} that did not fit the queue with a per-key BUSY, as vad+tcp does; false if
+   * the client is not reading either, and the connection is closed instead of buffering the errors.
+   */
+  private boolean busy(ChannelHandlerContext ctx, Conn conn, Frame.Request r, int n) {
+    String why = conn.queue.size() + " chunks queued; " + n + " keys of request " + r.requestId()
+        + " answered BUSY";
+    if (!ctx.channel().isWritable()) {
+      fatal(ctx, ErrorCodes.BUSY, "request queue full and the client is not reading");
+      return false;
+    }
+    clientLog.refused(((QuicChannel) ctx.channel().parent()).remoteSocketAddress(), "request queue full", why);
+    for (long k : r.keys()) {
+      if (!conn.queue.containsKey(k)) {
+        ctx.write(new Frame.Error(ErrorCodes.BUSY, false, r.requestId(), k,
+            "request queue full; chunk " + ChunkKey.unpack(k) + " not queued"));
+      }
+    }
+    return true;
   }
 
   /** Writes queued prefetch answers while the stream takes them; the rest wait, overtakable, in the queue. */

@@ -64,10 +64,16 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
     for (long k : a.rejected()) {
       full |= !queue.offerError(k, a.requestId(), ErrorCodes.NO_SUCH_CHUNK);
     }
+    int busy = 0;
     for (long k : a.keys()) {
       if (queue.offer(k, a.requestId(), a.demand()) == PendingQueue.Offer.FULL) {
+        busy++;
         full |= !queue.offerError(k, a.requestId(), ErrorCodes.BUSY);
       }
+    }
+    if (busy > 0) {
+      clientLog.refused(ctx.channel(), "request queue full", queue.chunks() + " chunks queued; " + busy
+          + " keys of request " + a.requestId() + " answered BUSY");
     }
     if (full) {
       clientLog.refused(ctx.channel(), "error queue overflow", queue.errorSize() + " errors pending; closing");

@@ -27,10 +27,17 @@ public final class ServerSettings {
   private int lowWaterMark = 256 << 10;
   private int highWaterMark = 1 << 20;
   private int maxConnections = 1024;
+  private int maxQueuedChunks = DEFAULT_MAX_QUEUED_CHUNKS;
   private Duration handshakeTimeout = Duration.ofSeconds(10);
   private Duration idleTimeout = Duration.ofMinutes(5);
   private List<String> tokens = List.of();
   private Path tokenFile;
+
+  /**
+   * Default bound on the chunk answers queued per connection: 4 GiB of 64 KiB chunks, far beyond what a client's
+   * prefetch window (about a bandwidth-delay product) ever asks for at once, and about 6 MB of queue per connection.
+   */
+  public static final int DEFAULT_MAX_QUEUED_CHUNKS = 65_536;
 
   /** Defaults: all interfaces at {@code port}, {@code threads} event-loop threads. */
   public ServerSettings(int port, int threads) {
@@ -93,6 +100,14 @@ public final class ServerSettings {
     this.maxConnections = n;
   }
 
+  public void maxQueuedChunks(int n) {
+    once("maxQueuedChunks");
+    if (n < 1) {
+      throw new IllegalArgumentException("maxQueuedChunks must be >= 1: " + n);
+    }
+    this.maxQueuedChunks = n;
+  }
+
   public void handshakeTimeout(Duration timeout) {
     once("handshakeTimeout");
     this.handshakeTimeout = positive("handshakeTimeout", timeout);
@@ -146,6 +161,7 @@ public final class ServerSettings {
     c.lowWaterMark = lowWaterMark;
     c.highWaterMark = highWaterMark;
     c.maxConnections = maxConnections;
+    c.maxQueuedChunks = maxQueuedChunks;
     c.handshakeTimeout = handshakeTimeout;
     c.idleTimeout = idleTimeout;
     c.tokens = tokens;
@@ -175,6 +191,10 @@ public final class ServerSettings {
 
   public int maxConnections() {
     return maxConnections;
+  }
+
+  public int maxQueuedChunks() {
+    return maxQueuedChunks;
   }
 
   public Duration handshakeTimeout() {
