@@ -72,8 +72,10 @@ class CorruptDataFetchTest {
               f.pack.toString());
     } else {
       try (NetFixture.Served s = f.serve()) {
+        // the server verifies each chunk the first time it sends it: it says CORRUPT_CHUNK instead of sending it
         Cli.run("fetch", s.uri().toString(), "--cache", cache.toString()).failedWith(1,
-            "vad: server serves corrupt data for chunk " + bad + " of image 'disk' (", "127.0.0.1:" + s.port());
+            "vad: server serves corrupt data for chunk " + bad + " of image 'disk' (", "127.0.0.1:" + s.port(),
+            "the server's own check failed", "CORRUPT_CHUNK: the server's copy of chunk " + bad);
       }
     }
     assertThat((System.nanoTime() - t0) / 1e9).as("at once, not after the 60 s stall timeout").isLessThan(20);

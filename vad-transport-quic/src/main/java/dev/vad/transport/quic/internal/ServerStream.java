@@ -269,15 +269,16 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
       try {
         pack.readStored(k, buf.nioBuffer(0, len));
         buf.writerIndex(len);
+        app.checkOnce(k, buf.nioBuffer(0, len));
       } catch (IOException | RuntimeException e) {
         buf.release();
         throw e;
       }
       return new Frame.Chunk(requestId, key, buf); // the encoder passes it on; the stream releases it once written
     } catch (IOException | RuntimeException e) {
-      log.warn("reading chunk {} of {} failed", ChunkKey.unpack(key), app.id().shortHex(), e);
-      return new Frame.Error(ErrorCodes.READ_FAILED, false, requestId, key, "reading chunk "
-          + ChunkKey.unpack(key) + " failed: " + e);
+      String why = ServedAppliance.whyNotSent(app, key, e);
+      log.warn("not sending chunk {} of {}: {}", ChunkKey.unpack(key), app.id().shortHex(), e.getMessage());
+      return new Frame.Error(ServedAppliance.errorCode(e), false, requestId, key, why);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.store.ChunkVerificationException;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.NoSuchChunkException;
 import dev.vad.transport.Priority;
@@ -428,7 +429,9 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
       return;
     }
     if (outstanding.remove(e.key()) != null) {
-      fail(e.key(), e.code() == ErrorCodes.NO_SUCH_CHUNK ? new NoSuchChunkException(ChunkKey.unpack(e.key()), what)
+      ChunkKey k = ChunkKey.unpack(e.key());
+      fail(e.key(), e.code() == ErrorCodes.NO_SUCH_CHUNK ? new NoSuchChunkException(k, what)
+          : e.code() == ErrorCodes.CORRUPT_CHUNK ? new ChunkVerificationException(k, what) // permanent, there
           : new IOException(what));
     }
   }

@@ -132,10 +132,10 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
     try {
       return appliance.chunkFrame(item.requestId(), item.key());
     } catch (Exception e) {
-      log.warn("{}: reading chunk {} of {} failed: {}", ctx.channel().remoteAddress(), keyString(item.key()),
-          appliance.id().shortHex(), e.toString());
-      return new Frame.Error(ErrorCodes.READ_FAILED, false, item.requestId(), item.key(),
-          "reading chunk " + keyString(item.key()) + " failed: " + e);
+      String why = ServedAppliance.whyNotSent(appliance, item.key(), e);
+      log.warn("{}: not sending chunk {} of {}: {}", ctx.channel().remoteAddress(), keyString(item.key()),
+          appliance.id().shortHex(), e.getMessage());
+      return new Frame.Error(ServedAppliance.errorCode(e), false, item.requestId(), item.key(), why);
     }
   }
 
