@@ -428,6 +428,16 @@ public final class TcpChunkServer implements Closeable {
       return this;
     }
 
+    /**
+     * Check each chunk's digest the first time this server sends it, and answer CORRUPT_CHUNK instead of sending a
+     * corrupt one (default true). The check reads the chunk into memory, decodes it and hashes it once per chunk and
+     * process; false skips it (the client still verifies everything it receives).
+     */
+    public Builder verifyChunks(boolean verify) {
+      common.verifyChunks(verify);
+      return this;
+    }
+
     /** Clients must present one of these bearer tokens in their HELLO (default: none needed). */
     public Builder tokens(Collection<String> tokens) {
       common.tokens(tokens);

@@ -130,7 +130,7 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
       return new Frame.Error(item.errorCode(), false, item.requestId(), item.key(), errorMessage(item));
     }
     try {
-      return appliance.chunkFrame(item.requestId(), item.key());
+      return appliance.chunkFrame(item.requestId(), item.key(), ctx.alloc());
     } catch (Exception e) {
       String why = ServedAppliance.whyNotSent(appliance, item.key(), e);
       log.warn("{}: not sending chunk {} of {}: {}", ctx.channel().remoteAddress(), keyString(item.key()),

@@ -7,6 +7,8 @@ import dev.vad.pack.PackReader;
 import dev.vad.store.ChunkStore;
 import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkVerificationException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -130,11 +132,29 @@ public final class ServedAppliance {
    * @throws IOException if they cannot be read, or the pack is shorter than the chunk's end
    */
   public Frame chunkFrame(int requestId, long packed) throws IOException {
+    return chunkFrame(requestId, packed, null);
+  }
+
+  /** As {@link #chunkFrame(int, long)}; a chunk read to be checked goes into a buffer of {@code alloc} if given. */
+  public Frame chunkFrame(int requestId, long packed, ByteBufAllocator alloc) throws IOException {
     ChunkKey key = ChunkKey.unpack(packed);
     if (verify && !isVerified(key)) {
+      if (pack != null && alloc != null) {
+        int len = manifest.storedLength(key);
+        ByteBuf buf = alloc.directBuffer(len, len);
+        try {
+          pack.readStored(key, buf.nioBuffer(0, len));
+          buf.writerIndex(len);
+          checkOnce(key, buf.nioBuffer(0, len));
+        } catch (IOException | RuntimeException e) {
+          buf.release();
+          throw e;
+        }
+        return new Frame.Chunk(requestId, packed, buf); // read already: sent from here, not read a second time
+      }
       ByteBuffer stored = store.readStored(key);
       checkOnce(key, stored.duplicate());
-      return new Frame.Chunk(requestId, packed, Unpooled.wrappedBuffer(stored)); // read already: no second read
+      return new Frame.Chunk(requestId, packed, Unpooled.wrappedBuffer(stored));
     }
     if (pack != null) {
       long pos = pack.storedPosition(key);

@@ -28,6 +28,7 @@ public final class ServerSettings {
   private int highWaterMark = 1 << 20;
   private int maxConnections = 1024;
   private int maxQueuedChunks = DEFAULT_MAX_QUEUED_CHUNKS;
+  private boolean verifyChunks = true;
   private Duration handshakeTimeout = Duration.ofSeconds(10);
   private Duration idleTimeout = Duration.ofMinutes(5);
   private List<String> tokens = List.of();
@@ -108,6 +109,11 @@ public final class ServerSettings {
     this.maxQueuedChunks = n;
   }
 
+  public void verifyChunks(boolean verify) {
+    once("verifyChunks");
+    this.verifyChunks = verify;
+  }
+
   public void handshakeTimeout(Duration timeout) {
     once("handshakeTimeout");
     this.handshakeTimeout = positive("handshakeTimeout", timeout);
@@ -162,6 +168,7 @@ public final class ServerSettings {
     c.highWaterMark = highWaterMark;
     c.maxConnections = maxConnections;
     c.maxQueuedChunks = maxQueuedChunks;
+    c.verifyChunks = verifyChunks;
     c.handshakeTimeout = handshakeTimeout;
     c.idleTimeout = idleTimeout;
     c.tokens = tokens;
@@ -195,6 +202,10 @@ public final class ServerSettings {
 
   public int maxQueuedChunks() {
     return maxQueuedChunks;
+  }
+
+  public boolean verifyChunks() {
+    return verifyChunks;
   }
 
   public Duration handshakeTimeout() {
