@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The vad+tcp server limits on vad+quic: tokens, handshake timeout, connection limit. */
+/** The vad+tcp server limits and checks on vad+quic: tokens, handshake timeout, connection limit, corrupt chunks. */
 class QuicLimitsTest {
   @TempDir
   Path dir;
@@ -106,6 +106,49 @@ class QuicLimitsTest {
       udp.close().sync();
     } finally {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aCorruptChunkIsAnsweredCorruptChunkAndTheRestStillArrive() throws Exception {
+    Path pack = TestAppliances.mixed(dir, 24, 8192, 24, 8, 4);
+    dev.vad.ChunkKey bad;
+    List<dev.vad.ChunkKey> keys;
+    try (var r = dev.vad.pack.PackReader.open(pack);
+        var ch = java.nio.channels.FileChannel.open(pack, java.nio.file.StandardOpenOption.READ,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      keys = r.manifest().storedKeys();
+      bad = keys.get(3);
+      long at = r.storedPosition(bad) + r.manifest().storedLength(bad) / 2;
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+      ch.read(b, at);
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (b.get(0) ^ 0x42)}), at);
+    }
+    try (QuicChunkServer s = builder(pack).build().start();
+        ChunkSource c = Transports.open(s.uris().get(0), pinned(s))) {
+      var got = new java.util.concurrent.ConcurrentHashMap<dev.vad.ChunkKey, Object>();
+      c.start(new ChunkSource.Listener() {
+        @Override
+        public void onChunk(dev.vad.ChunkKey key, java.nio.ByteBuffer stored) {
+          got.put(key, "chunk");
+        }
+
+        @Override
+        public void onFailure(dev.vad.ChunkKey key, IOException cause) {
+          got.put(key, cause);
+        }
+      });
+      for (int i = 0; i < keys.size(); i++) { // demand streams and the prefetch stream both check
+        c.request(keys.get(i), i % 2 == 0 ? dev.vad.transport.Priority.DEMAND : dev.vad.transport.Priority.PREFETCH);
+      }
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (got.size() < keys.size() && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      assertThat(got).hasSize(keys.size());
+      assertThat(got.get(bad)).isInstanceOf(dev.vad.store.ChunkVerificationException.class).asString()
+          .contains("CORRUPT_CHUNK: the server's copy of chunk " + bad);
+      assertThat(got.values().stream().filter(v -> v.equals("chunk"))).hasSize(keys.size() - 1);
     }
   }
 }
