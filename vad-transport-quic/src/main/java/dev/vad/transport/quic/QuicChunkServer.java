@@ -75,10 +75,6 @@ public final class QuicChunkServer implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkServer.class);
 
   public static final int DEFAULT_PORT = 7421;
-  /** Default receive window per stream for what clients send (requests), in bytes. */
-  public static final long DEFAULT_STREAM_WINDOW = 1 << 20;
-  /** Default receive window per connection for what clients send, in bytes. */
-  public static final long DEFAULT_CONNECTION_WINDOW = 2 << 20;
   /** TLS application protocol (ALPN) of vad+quic version 1. */
   public static final String ALPN = "vad/1";
 
@@ -276,11 +272,7 @@ public final class QuicChunkServer implements Closeable {
     private Path certFile;
     private Path keyFile;
     private boolean selfSigned;
-    /**
-     * The server's receive windows only carry requests (a prefetch REQUEST of 10 240 keys is 80 KiB), and quiche
-     * buffers out-of-order data up to them for every connection, HELLO or not: small by default.
-     */
-    private FlowWindows windows = new FlowWindows(DEFAULT_CONNECTION_WINDOW, DEFAULT_STREAM_WINDOW);
+    private FlowWindows windows = FlowWindows.fromBandwidthDelay(1_000_000_000L, 50);
     private long maxStreams = 4096;
     private long idleTimeoutMillis;
     private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
@@ -348,10 +340,7 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
-    /**
-     * Receive windows (for what clients send: requests) from a path's bandwidth and RTT, 2 × BDP per stream, see
-     * {@link #flowWindows}; default 1 MiB per stream and 2 MiB per connection, which requests never fill.
-     */
+    /** Receive windows from a path's bandwidth and RTT (default 1 Gbit/s × 50 ms); see {@link #flowWindows}. */
     public Builder bandwidthDelay(long bitsPerSecond, long rttMillis) {
       common.once("windows");
       this.windows = FlowWindows.fromBandwidthDelay(bitsPerSecond, rttMillis);

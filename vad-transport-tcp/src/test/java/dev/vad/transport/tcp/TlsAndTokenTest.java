@@ -75,6 +75,11 @@ class TlsAndTokenTest {
   }
 
   @Test
+  void vadTlsIsFoundThroughTheRegistry() {
+    assertThat(dev.vad.transport.Transports.forScheme("vad+tls")).isInstanceOf(TlsTransportProvider.class);
+  }
+
+  @Test
   void selfSignedServerAndPinnedClientMoveEveryChunk() throws Exception {
     TcpChunkServer s = start(TcpChunkServer.builder().selfSigned());
     URI uri = s.uris().get(0);
