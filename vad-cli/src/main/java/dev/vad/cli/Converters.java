@@ -194,25 +194,41 @@ final class Converters {
     }
   }
 
-  /** Where {@code vad serve} listens: a TCP ({@code [tcp://]HOST:PORT}) or QUIC ({@code quic://HOST:PORT}) address. */
-  record Listen(boolean quic, InetSocketAddress address) {
-    String scheme() {
-      return quic ? "quic" : "tcp";
+  /**
+   * Where {@code vad serve} listens: {@code [tcp://]HOST:PORT} (vad+tcp), {@code tls://HOST:PORT} (vad+tls, TCP) or
+   * {@code quic://HOST:PORT} (vad+quic, UDP). {@code kind} is "tcp", "tls" or "quic".
+   */
+  record Listen(String kind, InetSocketAddress address) {
+    boolean quic() {
+      return kind.equals("quic");
+    }
+
+    boolean tls() {
+      return kind.equals("tls");
+    }
+
+    /** As the user writes it: a bare HOST:PORT for plain TCP. */
+    String show(InetSocketAddress a) {
+      return kind.equals("tcp") ? Addresses.format(a) : kind + "://" + Addresses.format(a);
     }
   }
 
-  /** {@code quic://HOST:PORT}, or anything {@link ListenAddress} takes (TCP). */
+  /** {@code quic://HOST:PORT}, {@code tls://HOST:PORT}, or anything {@link ListenAddress} takes (TCP). */
   static final class ListenSpec implements ITypeConverter<Listen> {
     @Override
     public Listen convert(String value) {
       String s = value.strip();
-      if (s.toLowerCase(Locale.ROOT).startsWith("quic://")) {
-        return new Listen(true, hostPort(s.substring("quic://".length()), "0.0.0.0", true));
+      String lower = s.toLowerCase(Locale.ROOT);
+      for (String kind : new String[] {"quic", "tls"}) {
+        if (lower.startsWith(kind + "://")) {
+          return new Listen(kind, hostPort(s.substring(kind.length() + 3), "0.0.0.0", true));
+        }
       }
-      if (s.contains("://") && !s.toLowerCase(Locale.ROOT).startsWith("tcp://")) {
-        throw new TypeConversionException("only tcp:// and quic:// addresses are supported: '" + value + "'");
+      if (s.contains("://") && !lower.startsWith("tcp://")) {
+        throw new TypeConversionException("only tcp://, tls:// and quic:// addresses are supported: '" + value
+            + "'");
       }
-      return new Listen(false, hostPort(s, "0.0.0.0", true));
+      return new Listen("tcp", hostPort(s, "0.0.0.0", true));
     }
   }
 

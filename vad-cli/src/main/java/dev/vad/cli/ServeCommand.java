@@ -8,6 +8,7 @@ import dev.vad.transport.quic.QuicChunkServer;
 import dev.vad.transport.quic.QuicTransportProvider;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
+import dev.vad.transport.tcp.TlsTransportProvider;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,13 +34,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code vad serve}: serves packs over vad+tcp and/or vad+quic until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-    description = "Serve packs over vad+tcp (default) and/or vad+quic until Ctrl-C/TERM. Prints one URI per pack "
-        + "and listener, then 'serving ...'; clients stream with 'vad fetch URI' or StreamingAppliance.",
+    description = "Serve packs over vad+tcp (default), vad+tls and/or vad+quic until Ctrl-C/TERM. Prints one URI per "
+        + "pack and listener, then 'serving ...'; clients stream with 'vad fetch URI' or StreamingAppliance.",
     footer = {"%nExamples:", "  vad serve app.vad", "  vad serve a.vad b.vad --listen tcp://10.0.0.5:7500",
         "  vad serve app.vad --listen :7420 --threads 2",
         "  vad serve app.vad --listen :7420 --listen quic://:7421 \\",
         "      --cert cert.pem --key key.pem",
-        "  vad serve app.vad --listen quic://127.0.0.1:7421 --self-signed"})
+        "  vad serve app.vad --listen quic://127.0.0.1:7421 --self-signed",
+        "  vad serve app.vad --listen tls://:7422 --cert cert.pem --key key.pem --token-file tokens.txt"})
 public final class ServeCommand implements Callable<Integer> {
   /** How long clients get to go after a stop before they are closed hard (the server's shutdown timeout). */
   static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
@@ -49,39 +52,60 @@ public final class ServeCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "APP.vad", description = "The packs to serve.")
   List<Path> packs;
 
-  @Option(names = "--listen", paramLabel = "[tcp://|quic://]HOST:PORT", converter = Converters.ListenSpec.class,
-      description = "Address to listen on; repeatable. tcp:// or a bare HOST:PORT is vad+tcp, quic:// is vad+quic "
-          + "(UDP; needs --cert/--key or --self-signed). Default: tcp://0.0.0.0:7420, all interfaces. Port 0 picks "
-          + "a free one.")
+  @Option(names = "--listen", paramLabel = "[tcp://|tls://|quic://]HOST:PORT",
+      converter = Converters.ListenSpec.class,
+      description = "Address to listen on; repeatable. tcp:// or a bare HOST:PORT is vad+tcp (plaintext), tls:// is "
+          + "vad+tls (TCP inside TLS 1.3), quic:// is vad+quic (UDP); tls:// and quic:// need --cert/--key or "
+          + "--self-signed. Default: tcp://0.0.0.0:7420, all interfaces. Port 0 picks a free one.")
   List<Converters.Listen> listens = new ArrayList<>();
 
-  @Option(names = "--cert", paramLabel = "PEM", description = "vad+quic: the server certificate chain, PEM.")
+  @Option(names = "--cert", paramLabel = "PEM",
+      description = "vad+tls and vad+quic: the server certificate chain, PEM.")
   Path cert;
 
-  @Option(names = "--key", paramLabel = "PEM", description = "vad+quic: the certificate's private key, PEM (PKCS#8).")
+  @Option(names = "--key", paramLabel = "PEM",
+      description = "vad+tls and vad+quic: the certificate's private key, PEM (PKCS#8).")
   Path key;
 
-  @Option(names = "--self-signed", description = "vad+quic: make a throwaway certificate for localhost/127.0.0.1 "
-      + "and print its SHA-256 for clients' --pin (tests, demos).")
+  @Option(names = "--self-signed", description = "vad+tls and vad+quic: make a throwaway certificate for "
+      + "localhost/127.0.0.1 and print its SHA-256 for clients' --pin (tests, demos).")
   boolean selfSigned;
+
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "Clients must present one of the bearer tokens in FILE (one per line; blank lines and # "
+          + "comments skipped) with --token or VAD_TOKEN. An unknown appliance id and a missing or wrong token get "
+          + "the same answer. Over plain vad+tcp tokens cross the network unencrypted: use tls:// or quic://.")
+  Path tokenFile;
 
   @Option(names = "--threads", paramLabel = "N", description = "Network event-loop threads (default: cores).")
   Integer threads;
 
   @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
       converter = Converters.Duration.class,
-      description = "vad+tcp: close a connection that has not sent its HELLO within this (default: ${DEFAULT-VALUE}).")
+      description = "Close a connection that has not completed its HELLO (TLS handshake included) within this "
+          + "(default: ${DEFAULT-VALUE}).")
   long handshakeTimeoutNanos;
 
   @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m", converter = Converters.Duration.class,
-      description = "vad+tcp: close a connection that has sent no complete frame for this while nothing is queued "
-          + "for it (default: ${DEFAULT-VALUE}).")
+      description = "vad+tcp/tls: close a connection that has sent no complete frame for this while nothing is "
+          + "queued for it; vad+quic: no packet either way for this long (default: ${DEFAULT-VALUE}).")
   long idleTimeoutNanos;
 
   @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
-      description = "vad+tcp: open connections beyond this get a fatal BUSY error and are closed "
-          + "(default: ${DEFAULT-VALUE}).")
+      description = "Open connections per listener beyond this get a fatal BUSY error (vad+quic: a CONNECTION_CLOSE "
+          + "with code BUSY) and are closed (default: ${DEFAULT-VALUE}).")
   int maxConnections;
+
+  @Option(names = "--max-queued-chunks", paramLabel = "N", defaultValue = "65536",
+      description = "Chunk answers queued per connection (vad+quic: per prefetch stream) beyond which further keys "
+          + "get a BUSY error each, and the client is logged (default: ${DEFAULT-VALUE}).")
+  int maxQueuedChunks;
+
+  @Option(names = "--no-verify",
+      description = "Do not check each chunk's SHA-256 the first time this server sends it. The check (on by "
+          + "default) costs about 1.5 CPU-seconds per GiB once per chunk and server process, and answers a corrupt "
+          + "chunk with CORRUPT_CHUNK instead of sending it; clients verify every chunk either way.")
+  boolean noVerify;
 
   @Override
   public Integer call() throws Exception {
@@ -98,11 +122,16 @@ public final class ServeCommand implements Callable<Integer> {
     if (maxConnections < 1) {
       throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1: " + maxConnections);
     }
-    if (listens.isEmpty()) {
-      listens.add(new Converters.Listen(false, new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
+    if (maxQueuedChunks < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-queued-chunks must be at least 1: " + maxQueuedChunks);
     }
-    boolean quic = listens.stream().anyMatch(Converters.Listen::quic);
-    checkTls(quic);
+    if (listens.isEmpty()) {
+      listens.add(new Converters.Listen("tcp", new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
+    }
+    checkTls(listens.stream().anyMatch(l -> l.quic() || l.tls()));
+    if (tokenFile != null && !Files.isRegularFile(tokenFile)) {
+      throw new ParameterException(spec.commandLine(), "--token-file: no such file: " + tokenFile);
+    }
     PrintWriter out = spec.commandLine().getOut();
     List<PackReader> readers = new ArrayList<>();
     List<Closeable> servers = new ArrayList<>();
@@ -119,10 +148,11 @@ public final class ServeCommand implements Callable<Integer> {
           }
         }
         List<String> shown = new ArrayList<>();
-        String fingerprint = null;
+        Map<String, List<String>> fingerprints = new LinkedHashMap<>(); // SHA-256 -> listeners with that certificate
         for (Converters.Listen l : listens) {
           InetSocketAddress bound;
           String scheme;
+          String fingerprint;
           if (l.quic()) {
             QuicChunkServer server = startQuic(l, n, readers);
             servers.add(server);
@@ -133,7 +163,8 @@ public final class ServeCommand implements Callable<Integer> {
             TcpChunkServer server = startTcp(l, n, readers);
             servers.add(server);
             bound = server.boundAddress();
-            scheme = TcpTransportProvider.SCHEME;
+            scheme = l.tls() ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME;
+            fingerprint = server.certificateSha256();
           }
           String host = Addresses.uriHost(bound.getAddress());
           for (int i = 0; i < readers.size(); i++) {
@@ -142,11 +173,16 @@ public final class ServeCommand implements Callable<Integer> {
           }
           // as asked for: a wildcard may be bound as [::] (dual stack) when 0.0.0.0 was given
           InetSocketAddress asked = new InetSocketAddress(l.address().getAddress(), bound.getPort());
-          shown.add(l.quic() ? "quic://" + Addresses.format(asked) : Addresses.format(asked));
+          shown.add(l.show(asked));
+          if (fingerprint != null) {
+            fingerprints.computeIfAbsent(fingerprint, k -> new ArrayList<>()).add(l.show(asked));
+          }
+          warnIfOpen(l, asked);
         }
-        if (fingerprint != null) {
-          out.println("certificate sha256 " + fingerprint + (selfSigned ? " (self-signed; clients: --pin "
-              + fingerprint + ")" : ""));
+        for (Map.Entry<String, List<String>> e : fingerprints.entrySet()) {
+          String fp = e.getKey();
+          out.println("certificate sha256 " + fp + (selfSigned ? " (self-signed; clients: --pin " + fp + ")" : "")
+              + (fingerprints.size() > 1 ? " on " + String.join(", ", e.getValue()) : ""));
         }
         out.println("serving " + readers.size() + (readers.size() == 1 ? " appliance" : " appliances") + " on "
             + String.join(", ", shown) + " with " + n + (n == 1 ? " thread" : " threads") + "; Ctrl-C to stop");
@@ -164,22 +200,22 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** --cert/--key/--self-signed belong to quic:// listeners, and one of them is needed there. */
-  private void checkTls(boolean quic) {
+  /** --cert/--key/--self-signed belong to tls:// and quic:// listeners, and one of them is needed there. */
+  private void checkTls(boolean tls) {
     boolean files = cert != null || key != null;
-    if (!quic && (files || selfSigned)) {
-      throw new ParameterException(spec.commandLine(), "--cert, --key and --self-signed need a --listen quic://"
-          + " address");
+    if (!tls && (files || selfSigned)) {
+      throw new ParameterException(spec.commandLine(), "--cert, --key and --self-signed need a --listen tls:// or "
+          + "quic:// address");
     }
-    if (!quic) {
+    if (!tls) {
       return;
     }
     if (files && selfSigned) {
       throw new ParameterException(spec.commandLine(), "give --cert and --key, or --self-signed, not both");
     }
     if (!selfSigned && (cert == null || key == null)) {
-      throw new ParameterException(spec.commandLine(), "a quic:// listener needs --cert FILE and --key FILE, or "
-          + "--self-signed");
+      throw new ParameterException(spec.commandLine(), "a tls:// or quic:// listener needs --cert FILE and --key "
+          + "FILE, or --self-signed");
     }
     for (Path p : new Path[] {cert, key}) {
       if (p != null && !Files.isRegularFile(p)) {
@@ -188,25 +224,63 @@ public final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Starts a vad+tcp server; a bind failure becomes one line naming the address. */
+  /**
+   * On stderr, for a listener others can reach: a plaintext one without tokens lets anyone who knows (or guesses) an
+   * appliance id read it; with tokens, they cross the network unencrypted.
+   */
+  private void warnIfOpen(Converters.Listen l, InetSocketAddress asked) {
+    if (l.tls() || l.quic() || asked.getAddress().isLoopbackAddress()) {
+      return;
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    if (tokenFile == null) {
+      err.println("warning: " + l.show(asked) + " is plaintext vad+tcp without tokens: anyone who can reach it and "
+          + "knows an appliance id can read that appliance (see --token-file, and tls:// for encryption)");
+    } else {
+      err.println("warning: " + l.show(asked) + " is plaintext vad+tcp: tokens and chunks cross the network "
+          + "unencrypted (use tls:// or quic://)");
+    }
+    err.flush();
+  }
+
+  /** Starts a vad+tcp or vad+tls server; a bind failure or a bad certificate or token file becomes one line. */
   private TcpChunkServer startTcp(Converters.Listen l, int threads, List<PackReader> readers)
       throws IOException {
     TcpChunkServer.Builder b = TcpChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
         .shutdownTimeout(SHUTDOWN_TIMEOUT).handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos))
-        .idleTimeout(Duration.ofNanos(idleTimeoutNanos)).maxConnections(maxConnections);
+        .idleTimeout(Duration.ofNanos(idleTimeoutNanos)).maxConnections(maxConnections)
+        .maxQueuedChunks(maxQueuedChunks).verifyChunks(!noVerify);
+    if (l.tls()) {
+      if (selfSigned) {
+        b.selfSigned();
+      } else {
+        b.certificate(cert, key);
+      }
+    }
+    if (tokenFile != null) {
+      b.tokenFile(tokenFile);
+    }
     readers.forEach(b::store);
     TcpChunkServer server = b.build();
     try {
       return server.start();
     } catch (IOException e) {
-      throw Addresses.bindFailure(l.address(), e);
+      if (String.valueOf(e.getMessage()).startsWith("cannot listen")) {
+        throw Addresses.bindFailure(l.address(), e);
+      }
+      throw new IOException("cannot serve " + l.show(l.address()) + ": " + e.getMessage(), e);
     }
   }
 
   /** Starts a vad+quic server; no native library, a bad certificate or a bind failure become one line. */
   private QuicChunkServer startQuic(Converters.Listen l, int threads, List<PackReader> readers)
       throws IOException {
-    QuicChunkServer.Builder b = QuicChunkServer.builder().listen(l.address()).eventLoopThreads(threads);
+    QuicChunkServer.Builder b = QuicChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
+        .handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos)).idleTimeout(Duration.ofNanos(idleTimeoutNanos))
+        .maxConnections(maxConnections).maxQueuedChunks(maxQueuedChunks).verifyChunks(!noVerify);
+    if (tokenFile != null) {
+      b.tokenFile(tokenFile);
+    }
     if (selfSigned) {
       b.selfSigned();
     } else {

@@ -56,7 +56,7 @@ class CorruptDataFetchTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"file", "vad+tcp"})
+  @ValueSource(strings = {"file", "vad+tcp", "vad+tcp --no-verify"})
   void aPackServingCorruptBytesFailsTheFetchAtOnceNamingTheChunkAndTheSource(String scheme) throws Exception {
     NetFixture f = new NetFixture(dir, 42, 24, 8);
     Path pristine = Files.copy(f.pack, dir.resolve("pristine.vad"));
@@ -70,10 +70,25 @@ class CorruptDataFetchTest {
       Cli.run("fetch", f.pack.toUri().toString(), "--cache", cache.toString(), "--out", dir.resolve("o").toString())
           .failedWith(1, "vad: server serves corrupt data for chunk " + bad + " of image 'disk' (",
               f.pack.toString());
+    } else if (scheme.endsWith("--no-verify")) {
+      // the server sends what it has; the client sees the same bad bytes twice and stops
+      BackgroundCli serve = BackgroundCli.start("serve", f.pack.toString(), "--listen", "127.0.0.1:0",
+          "--no-verify", "--threads", "1");
+      try {
+        String uri = serve.awaitLine("^(vad\\+tcp://\\S+)\\s", java.time.Duration.ofSeconds(20)).group(1);
+        Cli.run("fetch", uri, "--cache", cache.toString()).failedWith(1,
+            "vad: server serves corrupt data for chunk " + bad + " of image 'disk' (",
+            "the same bytes failed verification twice");
+        assertThat(serve.stop()).isZero();
+      } finally {
+        serve.close();
+      }
     } else {
       try (NetFixture.Served s = f.serve()) {
+        // the server verifies each chunk the first time it sends it: it says CORRUPT_CHUNK instead of sending it
         Cli.run("fetch", s.uri().toString(), "--cache", cache.toString()).failedWith(1,
-            "vad: server serves corrupt data for chunk " + bad + " of image 'disk' (", "127.0.0.1:" + s.port());
+            "vad: server serves corrupt data for chunk " + bad + " of image 'disk' (", "127.0.0.1:" + s.port(),
+            "the server's own check failed", "CORRUPT_CHUNK: the server's copy of chunk " + bad);
       }
     }
     assertThat((System.nanoTime() - t0) / 1e9).as("at once, not after the 60 s stall timeout").isLessThan(20);

@@ -42,6 +42,8 @@ class ServeLimitsTest {
         .failedWith(2, "--idle-timeout must be positive");
     Cli.run("serve", f.pack.toString(), "--listen", "127.0.0.1:0", "--handshake-timeout", "soon")
         .failedWith(2, "--handshake-timeout");
+    Cli.run("serve", f.pack.toString(), "--listen", "127.0.0.1:0", "--max-queued-chunks", "0")
+        .failedWith(2, "--max-queued-chunks must be at least 1");
   }
 
   @Test

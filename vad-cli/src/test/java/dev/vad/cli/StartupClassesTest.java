@@ -42,6 +42,7 @@ class StartupClassesTest {
     assertThat(r.loaded).filteredOn(n -> n.startsWith("io.netty.") || n.startsWith("jnr.")
             || n.startsWith("ru.serce.jnrfuse.") || n.startsWith("com.github.luben.") || n.startsWith("com.fasterxml.")
             || n.startsWith("dev.vad.transport.tcp.") && !n.endsWith(".TcpTransportProvider")
+                && !n.endsWith(".TlsTransportProvider")
             || n.startsWith("dev.vad.transport.quic.") && !n.endsWith(".QuicTransportProvider")
             || n.startsWith("dev.vad.fuse.") || n.startsWith("dev.vad.qemu.") || n.startsWith("dev.vad.testkit.")
             || n.startsWith("ch.qos.logback.classic.joran.") || n.startsWith("ch.qos.logback.core.model."))

@@ -227,7 +227,11 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
 
       @Override
       public void onFailure(ChunkKey key, IOException cause) {
-        fetchFailed(key, cause);
+        if (cause instanceof ChunkVerificationException v) { // the server checked its own copy: asking again is futile
+          corruptAtSource(key, v, "the server's own check failed");
+        } else {
+          fetchFailed(key, cause);
+        }
       }
 
       @Override
@@ -367,7 +371,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     } catch (ChunkVerificationException e) {
       corruptChunks.incrementAndGet();
       if (sameBadCopyAgain(owner, copy)) {
-        corruptAtSource(owner, e);
+        corruptAtSource(owner, e, "the same bytes failed verification twice");
         return;
       }
       log.warn("{}: {} from {}; fetching it again", manifest.id().shortHex(), e.getMessage(), source.describe());
@@ -412,14 +416,14 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   }
 
   /**
-   * The source sent the same bytes for {@code owner} twice and they failed verification both times: its copy is
-   * corrupt. Readers of the chunk fail at once with one line naming it and the source; it is not asked for again
+   * The source sent the same bytes for {@code owner} twice and they failed verification both times, or the source
+   * itself reported that its copy fails verification ({@code how} says which): its copy is corrupt. Readers of the chunk fail at once with one line naming it and the source; it is not asked for again
    * (the scheduler keeps it outstanding), and what is in the cache stays.
    */
-  private void corruptAtSource(ChunkKey owner, ChunkVerificationException cause) {
+  private void corruptAtSource(ChunkKey owner, ChunkVerificationException cause, String how) {
     IOException e = new IOException("server serves corrupt data for chunk " + owner + " of image '"
-        + manifest.image(owner.image()).name() + "' (" + source.describe() + "): the same bytes failed verification"
-        + " twice; fetching again cannot help (" + cause.getMessage() + ")");
+        + manifest.image(owner.image()).name() + "' (" + source.describe() + "): " + how
+        + "; fetching again cannot help (" + cause.getMessage() + ")");
     if (corruptAtSource.putIfAbsent(owner, e) != null) {
       return;
     }

@@ -3,16 +3,19 @@ package dev.vad.transport.quic;
 import dev.vad.ApplianceId;
 import dev.vad.pack.PackReader;
 import dev.vad.store.ChunkStore;
+import dev.vad.transport.quic.internal.ConnectionGuard;
 import dev.vad.transport.quic.internal.FlowWindows;
 import dev.vad.transport.quic.internal.NativeQuic;
-import dev.vad.transport.quic.internal.PinningTrustManager;
 import dev.vad.transport.quic.internal.QuicIo;
 import dev.vad.transport.quic.internal.ServerFaults;
 import dev.vad.transport.quic.internal.ServerStream;
+import dev.vad.transport.tcp.internal.ClientLog;
 import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
+import dev.vad.transport.tcp.internal.Gate;
 import dev.vad.transport.tcp.internal.ServedAppliance;
+import dev.vad.transport.tcp.internal.ServerCertificate;
 import dev.vad.transport.tcp.internal.ServerCore;
 import dev.vad.transport.tcp.internal.ServerSettings;
 import io.netty.buffer.Unpooled;
@@ -34,25 +37,20 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +83,9 @@ public final class QuicChunkServer implements Closeable {
   private EventLoopGroup group;
   private Channel channel;
   private ChannelGroup connections;
-  private X509Certificate leaf;
+  private ServerCertificate certificate;
+  private final AtomicInteger open = new AtomicInteger();
+  private final ClientLog clientLog = new ClientLog();
 
   private QuicChunkServer(Builder config) {
     this.config = config;
@@ -121,8 +121,11 @@ public final class QuicChunkServer implements Closeable {
     connections = new DefaultChannelGroup("vad-quic-connections",
         GlobalEventExecutor.INSTANCE);
     int maxFrame = config.common.maxFrame();
+    Gate gate = new Gate(appliances, config.common.resolveTokens());
+    long idleMillis = config.idleTimeoutMillis > 0 ? config.idleTimeoutMillis
+        : config.common.idleTimeout().toMillis();
     var codec = new QuicServerCodecBuilder().sslContext(ssl)
-        .maxIdleTimeout(config.idleTimeoutMillis, TimeUnit.MILLISECONDS)
+        .maxIdleTimeout(idleMillis, TimeUnit.MILLISECONDS)
         .initialMaxData(config.windows.connection())
         .initialMaxStreamDataBidirectionalRemote(config.windows.stream())
         .initialMaxStreamDataBidirectionalLocal(config.windows.stream())
@@ -142,6 +145,12 @@ public final class QuicChunkServer implements Closeable {
           }
 
           @Override
+          public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().addBefore(ctx.name(), null, new ConnectionGuard(config.common.handshakeTimeout(),
+                config.common.maxConnections(), open, clientLog));
+          }
+
+          @Override
           public void channelActive(ChannelHandlerContext ctx) {
             connections.add(ctx.channel()); // removed by the group when it closes
             ctx.fireChannelActive();
@@ -151,9 +160,11 @@ public final class QuicChunkServer implements Closeable {
           @Override
           protected void initChannel(QuicStreamChannel ch) {
             ch.pipeline()
-                .addLast("frame-decoder", new FrameDecoder(maxFrame))
+                // before the connection's HELLO no stream may start a frame longer than a HELLO
+                .addLast("frame-decoder", FrameDecoder.forServer(maxFrame, () -> ServerStream.greeted(ch)))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                .addLast("stream", new ServerStream(appliances, packs, maxFrame, config.faults));
+                .addLast("stream", new ServerStream(gate, packs, maxFrame,
+                    config.common.maxQueuedChunks(), config.faults, clientLog));
           }
         })
         .build();
@@ -166,53 +177,12 @@ public final class QuicChunkServer implements Closeable {
   }
 
   private QuicSslContext sslContext() throws IOException {
-    PrivateKey key;
-    X509Certificate[] chain;
-    if (config.selfSigned) {
-      KeyAndChain kc = SelfSigned.create();
-      key = kc.key();
-      chain = kc.chain();
-    } else {
-      chain = readCertificates(config.certFile);
-      key = null;
-    }
-    leaf = chain[0];
-    QuicSslContextBuilder b = key != null ? QuicSslContextBuilder.forServer(key, null, chain)
+    certificate = config.selfSigned ? ServerCertificate.selfSigned()
+        : ServerCertificate.fromPem(config.certFile, config.keyFile);
+    QuicSslContextBuilder b = certificate.key() != null
+        ? QuicSslContextBuilder.forServer(certificate.key(), null, certificate.chain())
         : QuicSslContextBuilder.forServer(config.keyFile.toFile(), null, config.certFile.toFile());
     return b.applicationProtocols(ALPN).build();
-  }
-
-  record KeyAndChain(PrivateKey key, X509Certificate[] chain) {}
-
-  /** A throwaway certificate for {@link Builder#selfSigned()}, made with netty-pkitesting when it is present. */
-  private static final class SelfSigned {
-    static KeyAndChain create() throws IOException {
-      try {
-        var bundle = new io.netty.pkitesting.CertificateBuilder().subject("CN=localhost")
-            .addSanDnsName("localhost").addSanIpAddress("127.0.0.1").addSanIpAddress("::1")
-            .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
-        KeyPair kp = bundle.getKeyPair();
-        return new KeyAndChain(kp.getPrivate(), new X509Certificate[] {bundle.getCertificate()});
-      } catch (NoClassDefFoundError e) {
-        throw new IOException("selfSigned() needs io.netty:netty-pkitesting on the class path; give "
-            + "certificate(certPem, keyPem) instead", e);
-      } catch (Exception e) {
-        throw new IOException("cannot make a self-signed certificate: " + e, e);
-      }
-    }
-  }
-
-  private static X509Certificate[] readCertificates(Path pem) throws IOException {
-    try {
-      var certs = CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem)));
-      if (certs.isEmpty()) {
-        throw new IOException("no certificate in " + pem);
-      }
-      return certs.stream().map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot read certificates from " + pem + ": " + e.getMessage(), e);
-    }
   }
 
   /** The served appliances that are packs (their own or the caller's), which ServerStream reads directly. */
@@ -236,29 +206,23 @@ public final class QuicChunkServer implements Closeable {
 
   /** SHA-256 of the server certificate (64 hex digits), for clients that pin it ({@code quic.pinSha256}). */
   public synchronized String certificateSha256() {
-    if (leaf == null) {
+    if (certificate == null) {
       throw new IllegalStateException("server not started");
     }
-    try {
-      return PinningTrustManager.sha256Hex(leaf);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return certificate.sha256();
   }
 
   /** The server certificate in PEM, for clients that trust it as a file ({@code quic.trustCertFile}). */
   public synchronized String certificatePem() {
-    if (leaf == null) {
+    if (certificate == null) {
       throw new IllegalStateException("server not started");
     }
-    try {
-      return "-----BEGIN CERTIFICATE-----\n"
-          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-              .encodeToString(leaf.getEncoded())
-          + "\n-----END CERTIFICATE-----\n";
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return certificate.pem();
+  }
+
+  /** Open client connections (TLS handshake done). */
+  public int connectionCount() {
+    return open.get();
   }
 
   /** {@code vad+quic://host:port/<id>} for every served appliance, in the order they were added. */
@@ -310,7 +274,7 @@ public final class QuicChunkServer implements Closeable {
     private boolean selfSigned;
     private FlowWindows windows = FlowWindows.fromBandwidthDelay(1_000_000_000L, 50);
     private long maxStreams = 4096;
-    private long idleTimeoutMillis = 30_000;
+    private long idleTimeoutMillis;
     private int maxDatagram = QuicIo.LOOPBACK_DATAGRAM;
     private ServerFaults faults = ServerFaults.NONE;
     private QuicCongestionControlAlgorithm congestionControl = QuicCongestionControlAlgorithm.BBR;
@@ -442,7 +406,56 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
-    /** A connection silent for this long is closed (default 30 s). */
+    /** A connection with no packet either way for this long is closed (QUIC's idle timeout); default 5 min. */
+    public Builder idleTimeout(Duration timeout) {
+      common.idleTimeout(timeout);
+      return this;
+    }
+
+    /** A connection that has not completed its HELLO (TLS handshake included) within this is closed. Default 10 s. */
+    public Builder handshakeTimeout(Duration timeout) {
+      common.handshakeTimeout(timeout);
+      return this;
+    }
+
+    /** Connections beyond this are closed at once with application error BUSY. Default 1024. */
+    public Builder maxConnections(int n) {
+      common.maxConnections(n);
+      return this;
+    }
+
+    /**
+     * Prefetch answers queued per connection beyond which requested keys get a BUSY error per key (and the server
+     * logs the client, rate-limited). Default 65 536. Demand requests are bounded by {@link #maxStreams}.
+     */
+    public Builder maxQueuedChunks(int n) {
+      common.maxQueuedChunks(n);
+      return this;
+    }
+
+    /**
+     * Check each chunk's digest the first time this server sends it, and answer CORRUPT_CHUNK instead of sending a
+     * corrupt one (default true). The check reads the chunk into memory, decodes it and hashes it once per chunk and
+     * process; false skips it (the client still verifies everything it receives).
+     */
+    public Builder verifyChunks(boolean verify) {
+      common.verifyChunks(verify);
+      return this;
+    }
+
+    /** Clients must present one of these bearer tokens in their HELLO (default: none needed). */
+    public Builder tokens(java.util.Collection<String> tokens) {
+      common.tokens(tokens);
+      return this;
+    }
+
+    /** As {@link #tokens}, read from a file at {@link #start}: one token per line, blank and # lines skipped. */
+    public Builder tokenFile(Path file) {
+      common.tokenFile(file);
+      return this;
+    }
+
+    /** As {@link #idleTimeout}, in milliseconds; overrides it. */
     public Builder idleTimeoutMillis(long millis) {
       common.once("idleTimeoutMillis");
       if (millis < 1) {

@@ -38,6 +38,8 @@ public final class QuicTransportProvider implements TransportProvider {
   public static final String CONGESTION_CONTROL = "quic.congestionControl";
   /** Lost connections a request may live through before it fails to the listener (default 5). */
   public static final String MAX_ATTEMPTS = "quic.maxAttempts";
+  /** A bearer token to present in HELLO; the same key as vad+tcp's ({@code vad.token}). */
+  public static final String TOKEN = dev.vad.transport.tcp.TcpTransportProvider.TOKEN;
   /** Largest frame the client accepts, in bytes (default 8 MiB). */
   public static final String MAX_FRAME_BYTES = "quic.maxFrameBytes";
 

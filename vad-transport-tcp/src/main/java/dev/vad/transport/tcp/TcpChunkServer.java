@@ -7,14 +7,17 @@ import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
 import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
+import dev.vad.transport.tcp.internal.Gate;
 import dev.vad.transport.tcp.internal.NettyIo;
 import dev.vad.transport.tcp.internal.RegionSizeEstimator;
 import dev.vad.transport.tcp.internal.ServedAppliance;
+import dev.vad.transport.tcp.internal.ServerCertificate;
 import dev.vad.transport.tcp.internal.ServerCore;
 import dev.vad.transport.tcp.internal.ServerLimits;
 import dev.vad.transport.tcp.internal.ServerSession;
 import dev.vad.transport.tcp.internal.ServerSettings;
 import dev.vad.transport.tcp.internal.ServerTimeouts;
+import dev.vad.transport.tcp.internal.Tls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -25,6 +28,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.Closeable;
@@ -33,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +48,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one or more appliances over vad+tcp (see {@code docs/protocol.md}).
+ * Serves one or more appliances over vad+tcp, or, with a certificate, over vad+tls: the same protocol inside TLS 1.3
+ * (see {@code docs/protocol.md}). With {@link Builder#tokens} clients must present one of the bearer tokens.
  *
  * <pre>{@code
  * try (TcpChunkServer server = TcpChunkServer.builder().pack(Path.of("app.vad")).listen(7420).build().start()) {
@@ -63,6 +70,8 @@ public final class TcpChunkServer implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(TcpChunkServer.class);
 
   public static final int DEFAULT_PORT = 7420;
+  /** Default port of vad+tls (TCP). */
+  public static final int DEFAULT_TLS_PORT = 7422;
   /** Default frame limit: room for a 4 MiB chunk stored raw, the largest chunk size, with ample margin. */
   public static final int DEFAULT_MAX_FRAME = 8 << 20;
 
@@ -74,10 +83,12 @@ public final class TcpChunkServer implements Closeable {
   private EventLoopGroup group;
   private Channel serverChannel;
   private String ioName;
+  private ServerCertificate certificate;
 
   private TcpChunkServer(Builder config) {
     this.config = config;
-    this.core = new ServerCore(TcpTransportProvider.SCHEME, config.common);
+    this.core = new ServerCore(config.tls() ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME,
+        config.common);
   }
 
   public static Builder builder() {
@@ -87,20 +98,29 @@ public final class TcpChunkServer implements Closeable {
   /** Opens the packs and binds the listen address. */
   public synchronized TcpChunkServer start() throws IOException {
     core.start(this::bind, this::shutdown);
-    log.info("serving {} appliance(s) on {} ({}, {} event loop threads)", core.appliances().size(), boundAddress(),
-        ioName, config.common.threads());
+    log.info("serving {} appliance(s) on {} ({}, {}, {} event loop threads)", core.appliances().size(),
+        boundAddress(), config.tls() ? "vad+tls" : "vad+tcp", ioName, config.common.threads());
     return this;
   }
 
   /** The transport's part of {@link #start}: the event loops and the listening socket. */
   private void bind() throws IOException {
-    Map<ApplianceId, ServedAppliance> appliances = core.serve(config.zeroCopy);
+    SslContext ssl = null;
+    if (config.tls()) {
+      certificate = config.selfSigned ? ServerCertificate.selfSigned()
+          : ServerCertificate.fromPem(config.certFile, config.keyFile);
+      ssl = Tls.server(certificate);
+    }
+    SslContext tls = ssl;
+    // TLS encrypts in user space: chunks go through buffers, not sendfile
+    Map<ApplianceId, ServedAppliance> appliances = core.serve(config.zeroCopy && tls == null);
+    Gate gate = new Gate(appliances, config.common.resolveTokens());
     NettyIo io = NettyIo.select(config.io);
     ioName = io.name();
     group = new MultiThreadIoEventLoopGroup(config.common.threads(),
         new DefaultThreadFactory("vad-tcp-server", true), io.handlerFactory());
     int maxFrame = config.common.maxFrame();
-    ServerLimits limits = new ServerLimits(maxFrame, config.maxQueuedChunks, config.maxQueuedErrors,
+    ServerLimits limits = new ServerLimits(maxFrame, config.common.maxQueuedChunks(), config.maxQueuedErrors,
         config.common.maxConnections(), config.common.handshakeTimeout(), config.common.idleTimeout());
     ServerBootstrap b = new ServerBootstrap().group(group).channel(io.serverChannel())
         .option(ChannelOption.SO_REUSEADDR, true)
@@ -113,11 +133,16 @@ public final class TcpChunkServer implements Closeable {
           @Override
           protected void initChannel(Channel ch) {
             children.add(ch);
+            if (tls != null) {
+              SslHandler h = tls.newHandler(ch.alloc());
+              h.setHandshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+              ch.pipeline().addLast("tls", h);
+            }
             ch.pipeline()
                 .addLast("frame-decoder", FrameDecoder.forServer(maxFrame))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
                 .addLast("timeouts", new ServerTimeouts(limits.handshakeTimeout(), limits.idleTimeout(), clientLog))
-                .addLast("session", new ServerSession(appliances, limits, connections, clientLog));
+                .addLast("session", new ServerSession(gate, limits, connections, clientLog));
           }
         });
     if (config.sendBufferBytes > 0) {
@@ -147,7 +172,28 @@ public final class TcpChunkServer implements Closeable {
     return (InetSocketAddress) serverChannel.localAddress();
   }
 
-  /** {@code vad+tcp://host:port/<id>} for every served appliance, in the order they were added. */
+  /** SHA-256 of the TLS certificate (64 hex digits), for clients that pin it; null for a plaintext server. */
+  public synchronized String certificateSha256() {
+    checkStarted();
+    return certificate == null ? null : certificate.sha256();
+  }
+
+  /** The TLS certificate in PEM, for clients that trust it as a file; null for a plaintext server. */
+  public synchronized String certificatePem() {
+    checkStarted();
+    return certificate == null ? null : certificate.pem();
+  }
+
+  private void checkStarted() {
+    if (serverChannel == null) {
+      throw new IllegalStateException("server not started");
+    }
+  }
+
+  /**
+   * {@code vad+tcp://host:port/<id>} (or {@code vad+tls://...} with a certificate) for every served appliance, in the
+   * order they were added.
+   */
   public List<URI> uris() {
     return core.uris(boundAddress());
   }
@@ -211,12 +257,14 @@ public final class TcpChunkServer implements Closeable {
   public static final class Builder {
     private final ServerSettings common;
     private IoMode io = IoMode.AUTO;
-    private int maxQueuedChunks = Integer.MAX_VALUE;
     private int maxQueuedErrors = 4096;
     private boolean zeroCopy = true;
     private Duration shutdownTimeout = Duration.ofSeconds(2);
     private int sendBufferBytes;
     private int notSentLowWatermark = 128 << 10;
+    private Path certFile;
+    private Path keyFile;
+    private boolean selfSigned;
 
     private Builder() {
       this(new ServerSettings(DEFAULT_PORT, Math.max(1, Runtime.getRuntime().availableProcessors())));
@@ -300,15 +348,11 @@ public final class TcpChunkServer implements Closeable {
     }
 
     /**
-     * Queued chunk responses per connection beyond which requests get a BUSY error per key. Default unlimited: the
-     * queue holds each key at most once, so it is bounded by the appliance's chunk count anyway.
+     * Queued chunk responses per connection beyond which requests get a BUSY error per key (and the server logs the
+     * client, rate-limited). Default {@value ServerSettings#DEFAULT_MAX_QUEUED_CHUNKS}.
      */
     public Builder maxQueuedChunks(int n) {
-      common.once("maxQueuedChunks");
-      if (n < 1) {
-        throw new IllegalArgumentException("maxQueuedChunks must be >= 1: " + n);
-      }
-      this.maxQueuedChunks = n;
+      common.maxQueuedChunks(n);
       return this;
     }
 
@@ -363,15 +407,64 @@ public final class TcpChunkServer implements Closeable {
       return this;
     }
 
+    /**
+     * Serves vad+tls: TLS 1.3 with this certificate chain and private key, both PEM (PKCS#8 key). Chunks then go
+     * through buffers instead of sendfile.
+     */
+    public Builder certificate(Path certChainPem, Path privateKeyPem) {
+      common.once("certificate");
+      this.certFile = Objects.requireNonNull(certChainPem, "certChainPem");
+      this.keyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      return this;
+    }
+
+    /**
+     * Serves vad+tls with a fresh self-signed certificate for localhost / 127.0.0.1 / ::1 (tests, demos; needs
+     * netty-pkitesting on the class path). Clients pin it with {@link TcpChunkServer#certificateSha256()}.
+     */
+    public Builder selfSigned() {
+      common.once("certificate");
+      this.selfSigned = true;
+      return this;
+    }
+
+    /**
+     * Check each chunk's digest the first time this server sends it, and answer CORRUPT_CHUNK instead of sending a
+     * corrupt one (default true). The check reads the chunk into memory, decodes it and hashes it once per chunk and
+     * process; false skips it (the client still verifies everything it receives).
+     */
+    public Builder verifyChunks(boolean verify) {
+      common.verifyChunks(verify);
+      return this;
+    }
+
+    /** Clients must present one of these bearer tokens in their HELLO (default: none needed). */
+    public Builder tokens(Collection<String> tokens) {
+      common.tokens(tokens);
+      return this;
+    }
+
+    /** As {@link #tokens}, read from a file at {@link #start}: one token per line, blank and # lines skipped. */
+    public Builder tokenFile(Path file) {
+      common.tokenFile(file);
+      return this;
+    }
+
+    boolean tls() {
+      return selfSigned || certFile != null;
+    }
+
     public TcpChunkServer build() {
       Builder copy = new Builder(common.forBuild());
       copy.io = io;
-      copy.maxQueuedChunks = maxQueuedChunks;
       copy.maxQueuedErrors = maxQueuedErrors;
       copy.zeroCopy = zeroCopy;
       copy.shutdownTimeout = shutdownTimeout;
       copy.sendBufferBytes = sendBufferBytes;
       copy.notSentLowWatermark = notSentLowWatermark;
+      copy.certFile = certFile;
+      copy.keyFile = keyFile;
+      copy.selfSigned = selfSigned;
       return new TcpChunkServer(copy);
     }
   }

@@ -30,6 +30,11 @@ public final class TcpTransportProvider implements TransportProvider {
    * long links (window / RTT); it only makes sense to bound how much a stalled consumer lets pile up, e.g. in tests.
    */
   public static final String RECEIVE_BUFFER_BYTES = "tcp.receiveBufferBytes";
+  /**
+   * A bearer token to present in HELLO (1 to 512 bytes, no spaces), for servers started with tokens. Also read by
+   * vad+tls and vad+quic. Without it the client presents none.
+   */
+  public static final String TOKEN = "vad.token";
   /** {@code auto} (default), {@code epoll} or {@code nio}. */
   public static final String IO = "tcp.io";
 
@@ -46,6 +51,6 @@ public final class TcpTransportProvider implements TransportProvider {
    */
   @Override
   public ChunkSource open(URI uri, TransportOptions options) throws IOException {
-    return TcpChunkSource.open(uri, options);
+    return TcpChunkSource.open(uri, options, false);
   }
 }

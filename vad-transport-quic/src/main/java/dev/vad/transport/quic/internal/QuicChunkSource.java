@@ -16,6 +16,7 @@ import dev.vad.transport.tcp.internal.FrameDecoder;
 import dev.vad.transport.tcp.internal.FrameEncoder;
 import dev.vad.transport.tcp.internal.HandshakeTimer;
 import dev.vad.transport.tcp.internal.NettyChunkSource;
+import dev.vad.transport.tcp.internal.PinningTrustManager;
 import dev.vad.transport.tcp.internal.ReadyPing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -81,6 +82,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private final QuicIo udpIo;
   private final int maxDatagram;
   private final Timeouts timeouts;
+  private final byte[] token;
 
   // Event-loop confined from here on.
   private Channel udp;
@@ -122,7 +124,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   }
 
   /** The client settings, read (and checked) before the source makes its event loop. */
-  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Timeouts timeouts, ChannelHandler codec) {
+  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Timeouts timeouts, ChannelHandler codec,
+      byte[] token) {
     static Settings of(String host, int port, TransportOptions options) {
       Map<String, String> x = options.extra();
       int maxFrame = (int) number(x, QuicTransportProvider.MAX_FRAME_BYTES, 8 << 20, Frame.MIN_MAX_FRAME,
@@ -151,7 +154,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
           .congestionControlAlgorithm(QuicIo.congestionControl(
               x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
           .build();
-      return new Settings(maxFrame, maxDatagram, maxAttempts, timeouts, codec);
+      return new Settings(maxFrame, maxDatagram, maxAttempts, timeouts, codec, tokenOption(x));
     }
   }
 
@@ -162,6 +165,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     this.maxAttempts = settings.maxAttempts();
     this.timeouts = settings.timeouts();
     this.codec = settings.codec();
+    this.token = settings.token();
     this.udpIo = udpIo;
   }
 
@@ -743,7 +747,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         q.close();
       });
       ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
-          idBytes));
+          idBytes, token));
       timer.awaitHelloOk();
       ctx.fireChannelActive();
     }

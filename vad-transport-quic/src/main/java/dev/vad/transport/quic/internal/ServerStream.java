@@ -3,8 +3,10 @@ package dev.vad.transport.quic.internal;
 import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.pack.PackReader;
+import dev.vad.transport.tcp.internal.ClientLog;
 import dev.vad.transport.tcp.internal.ErrorCodes;
 import dev.vad.transport.tcp.internal.Frame;
+import dev.vad.transport.tcp.internal.Gate;
 import dev.vad.transport.tcp.internal.ServedAppliance;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -17,7 +19,6 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamPriority;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,7 +48,9 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
     final LinkedHashMap<Long, Integer> queue = new LinkedHashMap<>();
   }
 
-  private final Map<ApplianceId, ServedAppliance> appliances;
+  private final Gate gate;
+  private final ClientLog clientLog;
+  private final int maxQueuedChunks;
   private final Map<ApplianceId, PackReader> packs;
   private final int maxFrame;
   private final ServerFaults faults;
@@ -57,9 +60,11 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
    * @param packs the appliances served from a pack file, whose chunks are read straight into pooled direct buffers
    *     (QUIC takes no file regions, and quiche reads from native memory); others are read through their store
    */
-  public ServerStream(Map<ApplianceId, ServedAppliance> appliances, Map<ApplianceId, PackReader> packs,
-      int maxFrame, ServerFaults faults) {
-    this.appliances = appliances;
+  public ServerStream(Gate gate, Map<ApplianceId, PackReader> packs, int maxFrame, int maxQueuedChunks,
+      ServerFaults faults, ClientLog clientLog) {
+    this.gate = gate;
+    this.maxQueuedChunks = maxQueuedChunks;
+    this.clientLog = clientLog;
     this.packs = packs;
     this.maxFrame = maxFrame;
     this.faults = faults;
@@ -75,10 +80,22 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
     return c;
   }
 
+  /** Whether the connection of {@code stream} has completed its HELLO (has an appliance). */
+  public static boolean greeted(Channel stream) {
+    return conn(stream).app != null;
+  }
+
+  /** Whether {@code connection} has completed its HELLO. */
+  static boolean greeted(QuicChannel connection) {
+    Conn c = connection.attr(CONN).get();
+    return c != null && c.app != null;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     Conn conn = conn(ctx.channel());
     if (msg instanceof Frame.Malformed m) {
+      refused(ctx, m.code(), m.message() + (m.fatal() ? "; closing the stream" : ""));
       ctx.writeAndFlush(new Frame.Error(m.code(), m.fatal(), 0, Frame.NO_KEY, m.message()));
       if (m.fatal()) {
         ctx.close();
@@ -113,10 +130,9 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
           + h.version() + " (this server speaks version " + Frame.VERSION + ")");
       return;
     }
-    ServedAppliance app = appliances.get(ApplianceId.parse(HexFormat.of().formatHex(h.applianceId())));
+    ServedAppliance app = gate.admit(h);
     if (app == null) {
-      fatal(ctx, ErrorCodes.UNKNOWN_APPLIANCE, "appliance " + HexFormat.of().formatHex(h.applianceId())
-          + " is not served here");
+      fatal(ctx, ErrorCodes.UNKNOWN_APPLIANCE, Gate.refusal(h.applianceId()));
       return;
     }
     role = Role.CONTROL;
@@ -160,10 +176,39 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
       protocol(ctx, "prefetch REQUEST on a " + role + " stream");
       return;
     }
+    int busy = 0;
     for (long k : r.keys()) {
-      conn.queue.putIfAbsent(k, r.requestId());
+      if (conn.queue.size() < maxQueuedChunks) {
+        conn.queue.putIfAbsent(k, r.requestId());
+      } else if (!conn.queue.containsKey(k)) {
+        busy++;
+      }
+    }
+    if (busy > 0 && !busy(ctx, conn, r, busy)) {
+      return;
     }
     pump(ctx, conn);
+  }
+
+  /**
+   * Answers the {@code n} keys of {@code r} that did not fit the queue with a per-key BUSY, as vad+tcp does; false if
+   * the client is not reading either, and the connection is closed instead of buffering the errors.
+   */
+  private boolean busy(ChannelHandlerContext ctx, Conn conn, Frame.Request r, int n) {
+    String why = conn.queue.size() + " chunks queued; " + n + " keys of request " + r.requestId()
+        + " answered BUSY";
+    if (!ctx.channel().isWritable()) {
+      fatal(ctx, ErrorCodes.BUSY, "request queue full and the client is not reading");
+      return false;
+    }
+    clientLog.refused(((QuicChannel) ctx.channel().parent()).remoteSocketAddress(), "request queue full", why);
+    for (long k : r.keys()) {
+      if (!conn.queue.containsKey(k)) {
+        ctx.write(new Frame.Error(ErrorCodes.BUSY, false, r.requestId(), k,
+            "request queue full; chunk " + ChunkKey.unpack(k) + " not queued"));
+      }
+    }
+    return true;
   }
 
   /** Writes queued prefetch answers while the stream takes them; the rest wait, overtakable, in the queue. */
@@ -224,15 +269,16 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
       try {
         pack.readStored(k, buf.nioBuffer(0, len));
         buf.writerIndex(len);
+        app.checkOnce(k, buf.nioBuffer(0, len));
       } catch (IOException | RuntimeException e) {
         buf.release();
         throw e;
       }
       return new Frame.Chunk(requestId, key, buf); // the encoder passes it on; the stream releases it once written
     } catch (IOException | RuntimeException e) {
-      log.warn("reading chunk {} of {} failed", ChunkKey.unpack(key), app.id().shortHex(), e);
-      return new Frame.Error(ErrorCodes.READ_FAILED, false, requestId, key, "reading chunk "
-          + ChunkKey.unpack(key) + " failed: " + e);
+      String why = ServedAppliance.whyNotSent(app, key, e);
+      log.warn("not sending chunk {} of {}: {}", ChunkKey.unpack(key), app.id().shortHex(), e.getMessage());
+      return new Frame.Error(ServedAppliance.errorCode(e), false, requestId, key, why);
     }
   }
 
@@ -245,16 +291,23 @@ public final class ServerStream extends ChannelInboundHandlerAdapter {
   }
 
   private void protocol(ChannelHandlerContext ctx, String why) {
+    refused(ctx, ErrorCodes.PROTOCOL, why);
     ctx.writeAndFlush(new Frame.Error(ErrorCodes.PROTOCOL, false, 0, Frame.NO_KEY, why));
   }
 
   /** A fatal error ends the whole connection, after the ERROR frame has been flushed (or 5 s). */
   private void fatal(ChannelHandlerContext ctx, int code, String why) {
     QuicChannel q = (QuicChannel) ctx.channel().parent();
+    refused(ctx, code, why + "; closing");
     ctx.writeAndFlush(new Frame.Error(code, true, 0, Frame.NO_KEY, why))
         .addListener((ChannelFutureListener) f -> q.eventLoop().schedule(() -> q.close(), 100,
             TimeUnit.MILLISECONDS));
     q.eventLoop().schedule(() -> q.close(), 5, TimeUnit.SECONDS);
+  }
+
+  /** One rate-limited WARN line naming the client's UDP address, never payload bytes. */
+  private void refused(ChannelHandlerContext ctx, int code, String why) {
+    clientLog.refused(((QuicChannel) ctx.channel().parent()).remoteSocketAddress(), ErrorCodes.name(code), why);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.vad.transport.tcp.internal;
 
 import static dev.vad.transport.tcp.internal.NettyChunkSource.number;
+import static dev.vad.transport.tcp.internal.NettyChunkSource.tokenOption;
 
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.IoMode;
@@ -8,9 +9,13 @@ import dev.vad.transport.tcp.TcpTransportProvider;
 import java.time.Duration;
 import java.util.Map;
 
-/** Client settings read from {@link TransportOptions}; see the keys on {@link TcpTransportProvider}. */
+/**
+ * Client settings read from {@link TransportOptions}; see the keys on {@link TcpTransportProvider}. {@code token} is
+ * never printed by {@link #toString}.
+ */
 record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFrame, long pingIntervalMillis,
-    long reconnectMinMillis, long reconnectMaxMillis, int maxAttempts, IoMode io, int receiveBufferBytes) {
+    long reconnectMinMillis, long reconnectMaxMillis, int maxAttempts, IoMode io, int receiveBufferBytes,
+    byte[] token) {
 
   static ClientConfig of(TransportOptions o) {
     Map<String, String> x = o.extra();
@@ -26,6 +31,13 @@ record ClientConfig(Duration connectTimeout, Duration requestTimeout, int maxFra
         || o.requestTimeout().isZero()) {
       throw new IllegalArgumentException("timeouts must be positive: " + o);
     }
-    return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf);
+    return new ClientConfig(o.connectTimeout(), o.requestTimeout(), maxFrame, ping, min, max, attempts, io, rcvbuf,
+        tokenOption(x));
+  }
+
+  @Override
+  public String toString() {
+    return "ClientConfig[connect " + connectTimeout + ", request " + requestTimeout + ", token "
+        + (token.length == 0 ? "none" : "given") + "]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.vad.transport.tcp.internal;
 
 import io.netty.channel.Channel;
+import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -30,14 +31,19 @@ public final class ClientLog {
 
   /** Logs that the client on {@code channel} was refused or closed for {@code reason} (a short, fixed phrase). */
   public void refused(Channel channel, String reason, String detail) {
+    refused(channel.remoteAddress(), reason, detail);
+  }
+
+  /** As {@link #refused(Channel, String, String)}, for a client known by its address (a QUIC connection's UDP peer). */
+  public void refused(SocketAddress client, String reason, String detail) {
     long suppressed = windows.computeIfAbsent(reason, r -> new Window()).admit(nanoTime.getAsLong());
     if (suppressed < 0) {
       return;
     }
     if (suppressed == 0) {
-      log.warn("{}: {}: {}", channel.remoteAddress(), reason, detail);
+      log.warn("{}: {}: {}", client, reason, detail);
     } else {
-      log.warn("{}: {}: {} ({} more like it suppressed)", channel.remoteAddress(), reason, detail, suppressed);
+      log.warn("{}: {}: {} ({} more like it suppressed)", client, reason, detail, suppressed);
     }
   }
 

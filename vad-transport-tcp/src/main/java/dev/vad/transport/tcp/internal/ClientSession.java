@@ -5,9 +5,11 @@ import dev.vad.Profile;
 import dev.vad.pack.CorruptPackException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import javax.net.ssl.SSLException;
 
 /**
  * The client's protocol state for one connection: sends HELLO, assembles MANIFEST and PROFILE parts when it asked
@@ -25,6 +27,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   private final TcpChunkSource source;
   private final byte[] applianceId;
+  private final byte[] token;
   private final boolean wantSections;
   private final String where;
   private final HandshakeTimer timer;
@@ -35,9 +38,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private Manifest manifest;
   private int serverFlags;
 
-  ClientSession(TcpChunkSource source, byte[] applianceId, boolean wantSections, String where,
+  ClientSession(TcpChunkSource source, byte[] applianceId, byte[] token, boolean wantSections, String where,
       HandshakeTimer timer) {
     this.source = source;
+    this.token = token;
     this.timer = timer;
     this.applianceId = applianceId;
     this.wantSections = wantSections;
@@ -49,7 +53,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     ctx.writeAndFlush(new Frame.Hello(Frame.MAGIC, Frame.VERSION, wantSections ? Frame.FLAG_WANT_MANIFEST : 0,
-        applianceId));
+        applianceId, token));
     timer.awaitHelloOk();
     ctx.fireChannelActive();
   }
@@ -166,8 +170,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+      source.onProtocolFailure(ctx.channel(), tlsFailure(e.cause()));
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    source.onProtocolFailure(ctx.channel(), cause);
+    boolean tls = false;
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      tls |= c instanceof SSLException;
+    }
+    source.onProtocolFailure(ctx.channel(), tls ? tlsFailure(cause) : cause);
+  }
+
+  /** One line, no class names; the cause is kept as suppressed for --verbose. */
+  private IOException tlsFailure(Throwable cause) {
+    IOException x = new IOException(where + ": TLS handshake failed: " + Tls.why(cause));
+    x.addSuppressed(cause);
+    return x;
   }
 
   /** A section arriving in parts, strictly in order; memory grows only with what actually arrived. */

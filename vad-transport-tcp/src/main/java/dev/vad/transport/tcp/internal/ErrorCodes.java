@@ -14,6 +14,8 @@ public final class ErrorCodes {
   public static final int READ_FAILED = 8;
   public static final int BUSY = 9;
   public static final int SHUTTING_DOWN = 10;
+  /** Per key: the server's copy of the chunk fails verification; asking again (there) cannot help. */
+  public static final int CORRUPT_CHUNK = 11;
 
   public static String name(int code) {
     return switch (code) {
@@ -27,6 +29,7 @@ public final class ErrorCodes {
       case READ_FAILED -> "READ_FAILED";
       case BUSY -> "BUSY";
       case SHUTTING_DOWN -> "SHUTTING_DOWN";
+      case CORRUPT_CHUNK -> "CORRUPT_CHUNK";
       default -> "ERROR_" + code;
     };
   }

@@ -54,22 +54,46 @@ public sealed interface Frame {
    */
   int PRIORITY_PROMOTE = 2;
 
-  record Hello(int magic, int version, int flags, byte[] applianceId) implements Frame {
+  /** HELLO flag: a bearer token follows the appliance id ({@code u16 length} then the bytes). */
+  int FLAG_TOKEN = 2;
+  /** Longest bearer token in a HELLO, in bytes. */
+  int MAX_TOKEN = 512;
+
+  /**
+   * {@code token} is empty when the client has none; a non-empty token sets {@link #FLAG_TOKEN} in {@code flags}.
+   * {@link #toString} never shows the token.
+   */
+  record Hello(int magic, int version, int flags, byte[] applianceId, byte[] token) implements Frame {
     public Hello {
       if (applianceId.length != 32) {
         throw new IllegalArgumentException("appliance id must be 32 bytes: " + applianceId.length);
       }
+      if (token.length > MAX_TOKEN) {
+        throw new IllegalArgumentException("a token is at most " + MAX_TOKEN + " bytes: " + token.length);
+      }
+      flags = token.length > 0 ? flags | FLAG_TOKEN : flags & ~FLAG_TOKEN;
+    }
+
+    /** A HELLO without a token. */
+    public Hello(int magic, int version, int flags, byte[] applianceId) {
+      this(magic, version, flags, applianceId, new byte[0]);
     }
 
     @Override
     public boolean equals(Object o) {
       return o instanceof Hello h && h.magic == magic && h.version == version && h.flags == flags
-          && Arrays.equals(h.applianceId, applianceId);
+          && Arrays.equals(h.applianceId, applianceId) && Arrays.equals(h.token, token);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(magic, version, flags, Arrays.hashCode(applianceId));
+      return Objects.hash(magic, version, flags, Arrays.hashCode(applianceId), Arrays.hashCode(token));
+    }
+
+    @Override
+    public String toString() {
+      return "Hello[magic=0x" + Integer.toHexString(magic) + ", version=" + version + ", flags=" + flags
+          + ", token=" + (token.length == 0 ? "none" : token.length + " bytes") + "]";
     }
   }
 

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Splits the byte stream into length-prefixed frames and parses them into {@link Frame}s; used by both peers.
@@ -18,16 +19,20 @@ import java.util.List;
  * which whoever takes the frame must release.
  *
  * <p>A server's decoder ({@link #forServer}) accepts only a HELLO-sized frame until a HELLO has been decoded, so a
- * connection that has not introduced itself holds at most {@value #HELLO_FRAME} bytes plus the length prefix.
+ * connection that has not introduced itself holds at most {@value #MAX_HELLO_FRAME} bytes plus the length prefix.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
-  /** A HELLO's length: the type byte and 39 payload bytes. */
+  /** A HELLO's length without a token: the type byte and 39 payload bytes. */
   public static final int HELLO_FRAME = 40;
+  /** The longest HELLO: with a token of {@link Frame#MAX_TOKEN} bytes and its 2-byte length. */
+  public static final int MAX_HELLO_FRAME = HELLO_FRAME + 2 + Frame.MAX_TOKEN;
 
   private final int maxFrame;
   private boolean poisoned;
   /** Until a HELLO is decoded, the largest frame accepted; then {@code maxFrame}. */
   private int preHelloLimit;
+  /** QUIC: whether the connection said HELLO (on its control stream); null on TCP, where this stream must. */
+  private BooleanSupplier greeted;
 
   /** @param maxFrame largest accepted frame length (type byte plus payload) */
   public FrameDecoder(int maxFrame) {
@@ -39,10 +44,23 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     setCumulator(COMPOSITE_CUMULATOR);
   }
 
-  /** A server's decoder: frames of at most {@value #HELLO_FRAME} bytes until the first HELLO, then {@code maxFrame}. */
+  /**
+   * A server's decoder: frames of at most {@value #MAX_HELLO_FRAME} bytes until the first HELLO, then
+   * {@code maxFrame}.
+   */
   public static FrameDecoder forServer(int maxFrame) {
     FrameDecoder d = new FrameDecoder(maxFrame);
-    d.preHelloLimit = HELLO_FRAME;
+    d.preHelloLimit = MAX_HELLO_FRAME;
+    return d;
+  }
+
+  /**
+   * A vad+quic server stream's decoder: frames of at most {@value #MAX_HELLO_FRAME} bytes until {@code greeted} says
+   * the connection has completed its HELLO (on whichever stream), then {@code maxFrame}.
+   */
+  public static FrameDecoder forServer(int maxFrame, BooleanSupplier greeted) {
+    FrameDecoder d = forServer(maxFrame);
+    d.greeted = greeted;
     return d;
   }
 
@@ -74,11 +92,14 @@ public final class FrameDecoder extends ByteToMessageDecoder {
           "frame length " + length + " exceeds the limit of " + maxFrame + " bytes"));
       return;
     }
+    if (length > preHelloLimit && greeted != null && greeted.getAsBoolean()) {
+      preHelloLimit = maxFrame;
+    }
     if (length > preHelloLimit) {
       poisoned = true;
       in.skipBytes(in.readableBytes());
       out.add(new Frame.Malformed(ErrorCodes.FRAME_TOO_LARGE, true, "frame length " + length
-          + " before HELLO exceeds the " + HELLO_FRAME + " bytes a HELLO needs"));
+          + " before HELLO exceeds the " + MAX_HELLO_FRAME + " bytes a HELLO may take"));
       return;
     }
     if (in.readableBytes() < Frame.LENGTH_BYTES + length) {
@@ -99,8 +120,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     byte type = body.readByte();
     int n = body.readableBytes();
     return switch (type) {
-      case Frame.HELLO -> n != 39 ? badLength("HELLO", length, 1 + 39) : new Frame.Hello(body.readIntLE(),
-          body.readUnsignedShortLE(), body.readUnsignedByte(), bytes(body, 32));
+      case Frame.HELLO -> parseHello(body, length);
       case Frame.HELLO_OK -> n != 7 ? badLength("HELLO_OK", length, 1 + 7)
           : new Frame.HelloOk(body.readUnsignedShortLE(), body.readIntLE(), body.readUnsignedByte());
       case Frame.MANIFEST -> parseManifest(body, length);
@@ -115,6 +135,29 @@ public final class FrameDecoder extends ByteToMessageDecoder {
       default -> new Frame.Malformed(ErrorCodes.UNKNOWN_TYPE, false,
           "unknown frame type 0x" + Integer.toHexString(type & 0xff) + " (" + length + " bytes skipped)");
     };
+  }
+
+  private static Frame parseHello(ByteBuf body, int length) {
+    int n = body.readableBytes();
+    if (n < 39) {
+      return badLength("HELLO", length, 1 + 39);
+    }
+    int magic = body.readIntLE();
+    int version = body.readUnsignedShortLE();
+    int flags = body.readUnsignedByte();
+    byte[] id = bytes(body, 32);
+    if ((flags & Frame.FLAG_TOKEN) == 0) {
+      return n != 39 ? badLength("HELLO", length, 1 + 39) : new Frame.Hello(magic, version, flags, id);
+    }
+    if (n < 41) {
+      return bad("HELLO with a token: frame length " + length + " is shorter than 42");
+    }
+    int tokenLength = body.readUnsignedShortLE();
+    if (tokenLength == 0 || tokenLength > Frame.MAX_TOKEN || tokenLength != body.readableBytes()) {
+      return bad("HELLO frame length " + length + " does not match its token length " + tokenLength
+          + " (1 to " + Frame.MAX_TOKEN + " bytes)");
+    }
+    return new Frame.Hello(magic, version, flags, id, bytes(body, tokenLength));
   }
 
   private static Frame parseManifest(ByteBuf body, int length) {

@@ -49,6 +49,9 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
     if (frame instanceof Frame.Hello h) {
       b.writeByte(Frame.HELLO).writeIntLE(h.magic()).writeShortLE(h.version()).writeByte(h.flags())
           .writeBytes(h.applianceId());
+      if (h.token().length > 0) {
+        b.writeShortLE(h.token().length).writeBytes(h.token());
+      }
     } else if (frame instanceof Frame.HelloOk h) {
       b.writeByte(Frame.HELLO_OK).writeShortLE(h.version()).writeIntLE(h.maxFrame()).writeByte(h.flags());
     } else if (frame instanceof Frame.ManifestPart m) {

@@ -4,6 +4,7 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.store.ChunkVerificationException;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.NoSuchChunkException;
 import dev.vad.transport.Priority;
@@ -131,6 +132,22 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
       throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]: " + v);
     }
     return v;
+  }
+
+  /**
+   * The bearer token option ({@code vad.token}, {@link dev.vad.transport.tcp.TcpTransportProvider#TOKEN}) as HELLO
+   * carries it; empty if none. The message of a bad one never shows it.
+   */
+  public static byte[] tokenOption(Map<String, String> x) {
+    String t = x.get(dev.vad.transport.tcp.TcpTransportProvider.TOKEN);
+    if (t == null) {
+      return new byte[0];
+    }
+    try {
+      return Gate.checkToken(t.strip()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(dev.vad.transport.tcp.TcpTransportProvider.TOKEN + ": " + e.getMessage());
+    }
   }
 
   /**
@@ -412,7 +429,9 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
       return;
     }
     if (outstanding.remove(e.key()) != null) {
-      fail(e.key(), e.code() == ErrorCodes.NO_SUCH_CHUNK ? new NoSuchChunkException(ChunkKey.unpack(e.key()), what)
+      ChunkKey k = ChunkKey.unpack(e.key());
+      fail(e.key(), e.code() == ErrorCodes.NO_SUCH_CHUNK ? new NoSuchChunkException(k, what)
+          : e.code() == ErrorCodes.CORRUPT_CHUNK ? new ChunkVerificationException(k, what) // permanent, there
           : new IOException(what));
     }
   }

@@ -64,10 +64,16 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
     for (long k : a.rejected()) {
       full |= !queue.offerError(k, a.requestId(), ErrorCodes.NO_SUCH_CHUNK);
     }
+    int busy = 0;
     for (long k : a.keys()) {
       if (queue.offer(k, a.requestId(), a.demand()) == PendingQueue.Offer.FULL) {
+        busy++;
         full |= !queue.offerError(k, a.requestId(), ErrorCodes.BUSY);
       }
+    }
+    if (busy > 0) {
+      clientLog.refused(ctx.channel(), "request queue full", queue.chunks() + " chunks queued; " + busy
+          + " keys of request " + a.requestId() + " answered BUSY");
     }
     if (full) {
       clientLog.refused(ctx.channel(), "error queue overflow", queue.errorSize() + " errors pending; closing");
@@ -124,12 +130,12 @@ final class PriorityWriter extends ChannelInboundHandlerAdapter {
       return new Frame.Error(item.errorCode(), false, item.requestId(), item.key(), errorMessage(item));
     }
     try {
-      return appliance.chunkFrame(item.requestId(), item.key());
+      return appliance.chunkFrame(item.requestId(), item.key(), ctx.alloc());
     } catch (Exception e) {
-      log.warn("{}: reading chunk {} of {} failed: {}", ctx.channel().remoteAddress(), keyString(item.key()),
-          appliance.id().shortHex(), e.toString());
-      return new Frame.Error(ErrorCodes.READ_FAILED, false, item.requestId(), item.key(),
-          "reading chunk " + keyString(item.key()) + " failed: " + e);
+      String why = ServedAppliance.whyNotSent(appliance, item.key(), e);
+      log.warn("{}: not sending chunk {} of {}: {}", ctx.channel().remoteAddress(), keyString(item.key()),
+          appliance.id().shortHex(), e.getMessage());
+      return new Frame.Error(ServedAppliance.errorCode(e), false, item.requestId(), item.key(), why);
     }
   }
 

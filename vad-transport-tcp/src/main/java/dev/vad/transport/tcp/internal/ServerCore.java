@@ -100,7 +100,7 @@ public final class ServerCore {
     int maxFrame = settings.maxFrame();
     Map<ApplianceId, ServedAppliance> map = new LinkedHashMap<>();
     for (ChunkStore s : stores) {
-      ServedAppliance app = new ServedAppliance(s, zeroCopy);
+      ServedAppliance app = new ServedAppliance(s, zeroCopy, settings.verifyChunks());
       if (map.putIfAbsent(app.id(), app) != null) {
         throw new IllegalArgumentException("appliance " + app.id() + " added twice");
       }

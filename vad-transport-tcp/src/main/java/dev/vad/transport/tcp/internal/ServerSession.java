@@ -4,9 +4,9 @@ import dev.vad.ApplianceId;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +26,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   /** However the final ERROR frame fares, the connection is gone this long after a fatal error. */
   private static final int FATAL_CLOSE_SECONDS = 5;
 
-  private final Map<ApplianceId, ServedAppliance> appliances;
+  private final Gate gate;
   private final ServerLimits limits;
   private final AtomicInteger connections;
   private final ClientLog clientLog;
@@ -42,7 +42,12 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   /** {@code clientLog} reports refused and misbehaving clients; one per server. */
   public ServerSession(Map<ApplianceId, ServedAppliance> appliances, ServerLimits limits,
       AtomicInteger connections, ClientLog clientLog) {
-    this.appliances = appliances;
+    this(new Gate(appliances, List.of()), limits, connections, clientLog);
+  }
+
+  /** {@code gate} decides which appliance a HELLO may have (and checks tokens). */
+  public ServerSession(Gate gate, ServerLimits limits, AtomicInteger connections, ClientLog clientLog) {
+    this.gate = gate;
     this.limits = limits;
     this.connections = connections;
     this.clientLog = clientLog;
@@ -113,12 +118,12 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
           + h.version() + " (this server speaks vad+tcp version " + Frame.VERSION + ")");
       return;
     }
-    ApplianceId id = ApplianceId.parse(HexFormat.of().formatHex(h.applianceId()));
-    ServedAppliance app = appliances.get(id);
+    ServedAppliance app = gate.admit(h);
     if (app == null) {
-      fatal(ctx, ErrorCodes.UNKNOWN_APPLIANCE, "this server does not serve appliance " + id);
+      fatal(ctx, ErrorCodes.UNKNOWN_APPLIANCE, Gate.refusal(h.applianceId()));
       return;
     }
+    ApplianceId id = app.id();
     bound = app;
     boolean sections = (h.flags() & Frame.FLAG_WANT_MANIFEST) != 0;
     List<Frame> preamble = new ArrayList<>();
@@ -181,6 +186,15 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(new Frame.Error(code, true, 0, Frame.NO_KEY, message))
         .addListener(ChannelFutureListener.CLOSE);
     ctx.executor().schedule(() -> ctx.channel().close(), FATAL_CLOSE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+      closing = true;
+      clientLog.refused(ctx.channel(), "TLS handshake failed", Tls.why(e.cause()));
+    }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

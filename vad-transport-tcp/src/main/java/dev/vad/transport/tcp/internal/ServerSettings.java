@@ -27,8 +27,18 @@ public final class ServerSettings {
   private int lowWaterMark = 256 << 10;
   private int highWaterMark = 1 << 20;
   private int maxConnections = 1024;
+  private int maxQueuedChunks = DEFAULT_MAX_QUEUED_CHUNKS;
+  private boolean verifyChunks = true;
   private Duration handshakeTimeout = Duration.ofSeconds(10);
   private Duration idleTimeout = Duration.ofMinutes(5);
+  private List<String> tokens = List.of();
+  private Path tokenFile;
+
+  /**
+   * Default bound on the chunk answers queued per connection: 4 GiB of 64 KiB chunks, far beyond what a client's
+   * prefetch window (about a bandwidth-delay product) ever asks for at once, and about 6 MB of queue per connection.
+   */
+  public static final int DEFAULT_MAX_QUEUED_CHUNKS = 65_536;
 
   /** Defaults: all interfaces at {@code port}, {@code threads} event-loop threads. */
   public ServerSettings(int port, int threads) {
@@ -91,6 +101,19 @@ public final class ServerSettings {
     this.maxConnections = n;
   }
 
+  public void maxQueuedChunks(int n) {
+    once("maxQueuedChunks");
+    if (n < 1) {
+      throw new IllegalArgumentException("maxQueuedChunks must be >= 1: " + n);
+    }
+    this.maxQueuedChunks = n;
+  }
+
+  public void verifyChunks(boolean verify) {
+    once("verifyChunks");
+    this.verifyChunks = verify;
+  }
+
   public void handshakeTimeout(Duration timeout) {
     once("handshakeTimeout");
     this.handshakeTimeout = positive("handshakeTimeout", timeout);
@@ -99,6 +122,28 @@ public final class ServerSettings {
   public void idleTimeout(Duration timeout) {
     once("idleTimeout");
     this.idleTimeout = positive("idleTimeout", timeout);
+  }
+
+  public void tokens(java.util.Collection<String> list) {
+    once("tokens");
+    List<String> copy = new ArrayList<>();
+    for (String t : list) {
+      copy.add(Gate.checkToken(Objects.requireNonNull(t, "token")));
+    }
+    if (copy.isEmpty()) {
+      throw new IllegalArgumentException("tokens: give at least one");
+    }
+    this.tokens = List.copyOf(copy);
+  }
+
+  public void tokenFile(Path file) {
+    once("tokens");
+    this.tokenFile = Objects.requireNonNull(file, "file");
+  }
+
+  /** The bearer tokens clients must present (empty: none needed); a token file is read now. */
+  public List<String> resolveTokens() throws java.io.IOException {
+    return tokenFile != null ? Gate.readTokenFile(tokenFile) : tokens;
   }
 
   private static Duration positive(String name, Duration d) {
@@ -122,8 +167,12 @@ public final class ServerSettings {
     c.lowWaterMark = lowWaterMark;
     c.highWaterMark = highWaterMark;
     c.maxConnections = maxConnections;
+    c.maxQueuedChunks = maxQueuedChunks;
+    c.verifyChunks = verifyChunks;
     c.handshakeTimeout = handshakeTimeout;
     c.idleTimeout = idleTimeout;
+    c.tokens = tokens;
+    c.tokenFile = tokenFile;
     return c;
   }
 
@@ -149,6 +198,14 @@ public final class ServerSettings {
 
   public int maxConnections() {
     return maxConnections;
+  }
+
+  public int maxQueuedChunks() {
+    return maxQueuedChunks;
+  }
+
+  public boolean verifyChunks() {
+    return verifyChunks;
   }
 
   public Duration handshakeTimeout() {

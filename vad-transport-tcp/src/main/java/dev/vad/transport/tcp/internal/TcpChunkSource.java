@@ -9,6 +9,7 @@ import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
+import dev.vad.transport.tcp.TlsTransportProvider;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -16,6 +17,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -74,8 +77,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
   }
 
-  private TcpChunkSource(Target target, ClientConfig config, NettyIo io) {
-    super(TcpTransportProvider.SCHEME, target.host(), target.port(), target.id(),
+  private TcpChunkSource(String scheme, Target target, ClientConfig config, NettyIo io, SslContext tls) {
+    super(scheme, target.host(), target.port(), target.id(),
         new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vad-tcp-client", true), io.handlerFactory()));
     this.config = config;
     this.backoffMillis = config.reconnectMinMillis();
@@ -92,10 +95,16 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     bootstrap.handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            if (tls != null) {
+              // the URI's host for SNI and the host name check (brackets off an IPv6 literal)
+              SslHandler h = tls.newHandler(ch.alloc(), host.replaceAll("^\\[|\\]$", ""), port);
+              h.setHandshakeTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+              ch.pipeline().addLast("tls", h);
+            }
             ch.pipeline()
                 .addLast("frame-decoder", new FrameDecoder(config.maxFrame()))
                 .addLast("frame-encoder", FrameEncoder.INSTANCE)
-                .addLast("session", new ClientSession(TcpChunkSource.this, idBytes, manifest() == null, describe,
+                .addLast("session", new ClientSession(TcpChunkSource.this, idBytes, config.token(), manifest() == null, describe,
                     new HandshakeTimer(ch, describe, config.connectTimeout(), config.requestTimeout(),
                         TcpChunkSource.this::onProtocolFailure)));
           }
@@ -107,9 +116,19 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
    * manifest and profile with never more than the request timeout between parts.
    */
   public static TcpChunkSource open(URI uri, TransportOptions options) throws IOException {
-    Target target = Target.parse(uri, TcpTransportProvider.SCHEME, TcpChunkServer.DEFAULT_PORT);
+    return open(uri, options, false);
+  }
+
+  /** As {@link #open(URI, TransportOptions)}; {@code tls}: a vad+tls URI, the connection inside TLS 1.3. */
+  public static TcpChunkSource open(URI uri, TransportOptions options, boolean tls) throws IOException {
+    String scheme = tls ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME;
+    Target target = Target.parse(uri, scheme, tls ? TcpChunkServer.DEFAULT_TLS_PORT : TcpChunkServer.DEFAULT_PORT);
     ClientConfig config = ClientConfig.of(options);
-    TcpChunkSource s = new TcpChunkSource(target, config, NettyIo.select(config.io()));
+    var x = options.extra();
+    SslContext ssl = tls ? Tls.client(x.get(TlsTransportProvider.TRUST_CERT_FILE),
+        x.get(TlsTransportProvider.PIN_SHA256), TlsTransportProvider.TRUST_CERT_FILE,
+        TlsTransportProvider.PIN_SHA256) : null;
+    TcpChunkSource s = new TcpChunkSource(scheme, target, config, NettyIo.select(config.io()), ssl);
     s.awaitOpen(s::connect);
     s.loop.scheduleAtFixedRate(s::tick, config.pingIntervalMillis(), config.pingIntervalMillis(),
         TimeUnit.MILLISECONDS);
@@ -332,7 +351,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   void onProtocolFailure(Channel ch, Throwable cause) {
     if (!opened.isDone()) {
       opened.completeExceptionally(cause instanceof IOException io ? io : new IOException(cause));
-    } else if (!isClosed()) {
+    } else if (!isClosed() && !opened.isCompletedExceptionally()) { // a failed open has said it all
       log.warn("{}: closing the connection: {}", describe,
           cause instanceof IOException ? cause.getMessage() : cause.toString());
     }

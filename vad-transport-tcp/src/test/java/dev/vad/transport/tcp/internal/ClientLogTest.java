@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import dev.vad.pack.PackReader;
+import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /** One WARN line per refused or misbehaving client, rate-limited per reason, on a fake clock. */
@@ -67,5 +70,30 @@ class ClientLogTest {
     assertThat(lines()).singleElement().asString()
         .startsWith(ch.remoteAddress() + ": FRAME_TOO_LARGE: frame length 1048576 before HELLO")
         .doesNotContain("SECRET");
+  }
+
+  @Test
+  void aClientOverItsRequestQueueLimitGetsBusyPerKeyAndOneLogLine(@TempDir Path dir) throws Exception {
+    try (PackReader pack = PackReader.open(dev.vad.transport.tcp.TestPacks.write(dir, 12, 65536, 20, false))) {
+      ServedAppliance app = new ServedAppliance(pack, false);
+      EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.forServer(ServerSessionTest.MAX), FrameEncoder.INSTANCE,
+          new ServerSession(Map.of(app.id(), app), new ServerLimits(ServerSessionTest.MAX, 2, 100, 10),
+              new AtomicInteger(), new ClientLog()));
+      ServerSessionTest.send(ch, new Frame.Hello(Frame.MAGIC, Frame.VERSION, 0,
+          java.util.HexFormat.of().parseHex(app.id().hex())));
+      long[] keys = app.manifest().storedKeys().stream().limit(5).mapToLong(k -> k.packed()).toArray();
+      // both in one read: the writer drains only after it, so the queue is full for the second one too
+      ch.writeInbound(Unpooled.wrappedBuffer(
+          FrameEncoder.encodeControl(Unpooled.buffer().alloc(), new Frame.Request(7, Frame.PRIORITY_PREFETCH, keys)),
+          FrameEncoder.encodeControl(Unpooled.buffer().alloc(), new Frame.Request(8, Frame.PRIORITY_DEMAND, keys))));
+      ch.runPendingTasks();
+      List<Frame> out = ServerSessionTest.written(ch);
+      assertThat(out.stream().filter(f -> f instanceof Frame.Error e && e.code() == ErrorCodes.BUSY && !e.fatal()))
+          .hasSize(3 + 3);
+      assertThat(out.stream().filter(f -> f instanceof Frame.Chunk)).hasSize(2);
+      assertThat(lines()).singleElement().asString()
+          .endsWith(": request queue full: 2 chunks queued; 3 keys of request 7 answered BUSY");
+      assertThat(ch.isOpen()).isTrue();
+    }
   }
 }

@@ -287,11 +287,43 @@ class ServerSessionTest {
   @Test
   void aHelloSizedFrameBeforeHelloIsStillAccepted() throws IOException {
     EmbeddedChannel ch = server(10);
-    ch.writeInbound(Unpooled.buffer().writeIntLE(FrameDecoder.HELLO_FRAME + 1));
+    ch.writeInbound(Unpooled.buffer().writeIntLE(FrameDecoder.MAX_HELLO_FRAME + 1));
     assertThat(((Frame.Error) written(ch).get(0)).code()).isEqualTo(ErrorCodes.FRAME_TOO_LARGE);
     EmbeddedChannel ok = server(10);
     send(ok, hello(0));
     assertThat(written(ok).get(0)).isInstanceOf(Frame.HelloOk.class);
     assertThat(ok.isOpen()).isTrue();
+    // the longest HELLO, with a 512-byte token, fits the pre-HELLO limit exactly (an open server ignores the token)
+    EmbeddedChannel withToken = server(10);
+    send(withToken, new Frame.Hello(Frame.MAGIC, Frame.VERSION, 0, HexFormat.of().parseHex(app.id().hex()),
+        "t".repeat(Frame.MAX_TOKEN).getBytes()));
+    assertThat(written(withToken).get(0)).isInstanceOf(Frame.HelloOk.class);
+  }
+
+  @Test
+  void aServerWithTokensAnswersAWrongTokenAndAnUnknownIdAlike() throws IOException {
+    Gate gate = new Gate(Map.of(app.id(), app), List.of("right"));
+    List<Frame.Error> answers = new ArrayList<>();
+    byte[] id = HexFormat.of().parseHex(app.id().hex());
+    byte[] unknown = new byte[32];
+    for (Frame.Hello h : List.of(new Frame.Hello(Frame.MAGIC, Frame.VERSION, 0, id, "wrong".getBytes()),
+        new Frame.Hello(Frame.MAGIC, Frame.VERSION, 0, id),
+        new Frame.Hello(Frame.MAGIC, Frame.VERSION, 0, unknown, "right".getBytes()))) {
+      EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.forServer(MAX), FrameEncoder.INSTANCE,
+          new ServerSession(gate, new ServerLimits(MAX, 10, 10, 10), new AtomicInteger(), new ClientLog()));
+      send(ch, h);
+      answers.add((Frame.Error) written(ch).get(0));
+      assertThat(ch.isOpen()).isFalse();
+    }
+    assertThat(answers).allSatisfy(e -> {
+      assertThat(e.code()).isEqualTo(ErrorCodes.UNKNOWN_APPLIANCE);
+      assertThat(e.fatal()).isTrue();
+    });
+    assertThat(answers.get(1)).isEqualTo(answers.get(0));
+    assertThat(answers.get(2).message()).isEqualTo(answers.get(0).message().replace(app.id().hex(), "00".repeat(32)));
+    EmbeddedChannel ok = new EmbeddedChannel(FrameDecoder.forServer(MAX), FrameEncoder.INSTANCE,
+        new ServerSession(gate, new ServerLimits(MAX, 10, 10, 10), new AtomicInteger(), new ClientLog()));
+    send(ok, new Frame.Hello(Frame.MAGIC, Frame.VERSION, 0, id, "right".getBytes()));
+    assertThat(written(ok).get(0)).isInstanceOf(Frame.HelloOk.class);
   }
 }

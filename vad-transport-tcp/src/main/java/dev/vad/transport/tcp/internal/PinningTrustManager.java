@@ -1,4 +1,4 @@
-package dev.vad.transport.quic.internal;
+package dev.vad.transport.tcp.internal;
 
 import java.net.Socket;
 import java.security.MessageDigest;
@@ -63,19 +63,19 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    throw new CertificateException("a vad+quic client does not accept client certificates");
+    throw new CertificateException("a vad client does not accept client certificates");
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    throw new CertificateException("a vad+quic client does not accept client certificates");
+    throw new CertificateException("a vad client does not accept client certificates");
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    throw new CertificateException("a vad+quic client does not accept client certificates");
+    throw new CertificateException("a vad client does not accept client certificates");
   }
 
   @Override
