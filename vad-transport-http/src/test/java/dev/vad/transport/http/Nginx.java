@@ -43,6 +43,11 @@ final class Nginx implements Closeable {
    * {@code tls} = PEM files (cert, key) for https on the origin port, or null.
    */
   static Nginx start(Path root, boolean cachingProxy, Path[] tls) throws IOException {
+    return start(root, cachingProxy, tls, "");
+  }
+
+  /** As above, with {@code extra} directives in the origin's server block (e.g. a redirect). */
+  static Nginx start(Path root, boolean cachingProxy, Path[] tls, String extra) throws IOException {
     assumeInstalled();
     Path prefix = Files.createTempDirectory("vad-nginx");
     int port = freePort();
@@ -85,10 +90,11 @@ final class Nginx implements Closeable {
             %2$s
             root %3$s;
             access_log %1$s/origin.log cache;
+            %5$s
           }
         %4$s
         }
-        """.formatted(prefix, listen, root.toAbsolutePath(), proxy);
+        """.formatted(prefix, listen, root.toAbsolutePath(), proxy, extra);
     Path confFile = prefix.resolve("nginx.conf");
     Files.writeString(confFile, conf, StandardCharsets.UTF_8);
     Process p = new ProcessBuilder(BINARY.toString(), "-c", confFile.toString(), "-p", prefix.toString(),
