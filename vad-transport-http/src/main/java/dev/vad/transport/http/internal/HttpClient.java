@@ -60,7 +60,7 @@ final class HttpClient implements Closeable {
 
   private final HttpSettings settings;
   private final Origin home;
-  private final SslContext ssl;
+  private volatile SslContext ssl; // built on first use: loading the trust store costs start-up time plain http need not pay
   private final Bootstrap bootstrap;
   private final AtomicLong bytesIn = new AtomicLong();
   private final Map<PoolKey, ArrayDeque<Channel>> idle = new HashMap<>();
@@ -71,15 +71,8 @@ final class HttpClient implements Closeable {
   HttpClient(HttpSettings settings, Origin home) throws IOException {
     this.settings = settings;
     this.home = home;
-    try {
-      SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
-      if (settings.trustCertFile() != null) {
-        b.trustManager(settings.trustCertFile().toFile());
-      }
-      this.ssl = b.build();
-    } catch (SSLException | IllegalArgumentException e) {
-      throw new IOException("cannot read the trusted certificates " + settings.trustCertFile() + ": "
-          + e.getMessage(), e);
+    if (home.tls()) {
+      ssl();
     }
     this.bootstrap = new Bootstrap().group(Loop.GROUP).channel(NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
@@ -90,6 +83,22 @@ final class HttpClient implements Closeable {
   /** Runs {@code task} later on the shared event loop (retry delays, batched dispatch). */
   void schedule(Runnable task, long delay, TimeUnit unit) {
     Loop.GROUP.next().schedule(task, delay, unit);
+  }
+
+  private synchronized SslContext ssl() throws IOException {
+    if (ssl == null) {
+      try {
+        SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+        if (settings.trustCertFile() != null) {
+          b.trustManager(settings.trustCertFile().toFile());
+        }
+        ssl = b.build();
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IOException("cannot read the trusted certificates " + settings.trustCertFile() + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return ssl;
   }
 
   long bytesIn() {
@@ -120,6 +129,14 @@ final class HttpClient implements Closeable {
       c.eventLoop().execute(() -> start(c, ex));
       return;
     }
+    if (origin.tls()) {
+      try {
+        ssl();
+      } catch (IOException e) {
+        ex.fail(e);
+        return;
+      }
+    }
     connect(key).addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
         start(f.channel(), ex);
@@ -132,6 +149,9 @@ final class HttpClient implements Closeable {
   /** Opens a connection for later use by {@code lane} (a spare one, so the next demand miss needs no handshake). */
   void warm(URI uri, Exchange.Lane lane, int max) {
     PoolKey key = new PoolKey(Origin.of(uri), lane);
+    if (key.origin().tls() && ssl == null) {
+      return;
+    }
     synchronized (this) {
       if (closed || open.getOrDefault(key, 0) >= max
           || (idle.get(key) != null && idle.get(key).stream().anyMatch(Channel::isActive))) {
@@ -175,13 +195,14 @@ final class HttpClient implements Closeable {
       open.merge(key, 1, Integer::sum);
     }
     Origin o = key.origin();
+    SslContext tlsContext = ssl; // set before any connection to a TLS origin (see execute, warm)
     ExchangeHandler handler = new ExchangeHandler(this, o, key.lane(), settings.requestTimeout());
     Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
       @Override
       protected void initChannel(SocketChannel ch) {
         ch.pipeline().addLast("count", new Counter());
         if (o.tls()) {
-          SslHandler tls = ssl.newHandler(ch.alloc(), o.host(), o.port());
+          SslHandler tls = tlsContext.newHandler(ch.alloc(), o.host(), o.port());
           SSLEngine engine = tls.engine();
           SSLParameters p = engine.getSSLParameters();
           p.setEndpointIdentificationAlgorithm("HTTPS");
