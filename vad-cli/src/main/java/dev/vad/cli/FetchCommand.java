@@ -60,6 +60,7 @@ public final class FetchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin TransportFlags transportFlags;
+  @Mixin HttpFlags httpFlags;
   @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Parameters(index = "0", paramLabel = "URI",
@@ -123,13 +124,14 @@ public final class FetchCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     // the transport's request timeout is the stall timeout: how long nothing may arrive, in the handshake too
-    TransportOptions transport = transportFlags.apply(spec, new TransportOptions(
-        Duration.ofNanos(connectTimeoutNanos), Duration.ofNanos(stallTimeoutNanos), Map.of()));
+    TransportOptions transport = httpFlags.apply(spec, transportFlags.apply(spec, new TransportOptions(
+        Duration.ofNanos(connectTimeoutNanos), Duration.ofNanos(stallTimeoutNanos), Map.of())));
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
         StreamingAppliance app = open(uri, transport, provider, options)) {
       Duration started = Startup.sinceProcessStart();
       Manifest m = app.manifest();
+      HttpFlags.printPinHint(err, uri, m.id());
       long presentAtStart = app.presentChunks();
       FetchProgress progress = new FetchProgress(StatusLine.forStderr(err), presentAtStart);
       try {

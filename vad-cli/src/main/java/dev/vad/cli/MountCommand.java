@@ -53,6 +53,7 @@ public final class MountCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin TransportFlags transportFlags;
+  @Mixin HttpFlags httpFlags;
   @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Parameters(index = "0", paramLabel = "URI",
@@ -117,7 +118,7 @@ public final class MountCommand implements Callable<Integer> {
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder b = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
         .policyOptions(options).readTimeout(timeout).schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS))
-        .transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS));
+        .transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)));
     if (recorder != null) {
       b.recorder(recorder);
     }
@@ -140,6 +141,7 @@ public final class MountCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       describe(err, app, mount);
+      HttpFlags.printPinHint(err, source, app.id());
       err.println("start-up: appliance open " + Startup.format(opened) + ", mount ready "
           + Startup.format(Startup.sinceProcessStart()) + " after process start");
       err.flush();

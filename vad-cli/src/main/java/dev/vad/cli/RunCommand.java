@@ -50,6 +50,7 @@ public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin TransportFlags transportFlags;
+  @Mixin HttpFlags httpFlags;
   @Mixin PacedPrefetchOption pacedPrefetch;
 
   @Parameters(index = "0", paramLabel = "URI",
@@ -150,7 +151,7 @@ public final class RunCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).transportOptions(transportFlags.apply(spec, TransportOptions.DEFAULTS))
+        .policyOptions(options).transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)))
         .schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS));
     if (recorder != null) {
       ab.recorder(recorder);
@@ -170,6 +171,7 @@ public final class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try (StreamingAppliance app = fuse.open(ab)) {
       Duration opened = Startup.sinceProcessStart();
+      HttpFlags.printPinHint(err, source, app.id());
       fuse.ensureAvailability();
       List<String> missing = StreamingRun.missingImages(
           app.images().stream().map(StreamingImage::name).collect(Collectors.toSet()));
