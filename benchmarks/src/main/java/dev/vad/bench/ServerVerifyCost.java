@@ -7,6 +7,7 @@ import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
+import dev.vad.transport.tcp.TlsTransportProvider;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -26,8 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the check on and off in alternation. The client only receives (no decode, no cache), so the numbers are the
  * server's: wall time, and CPU-seconds of the server's event loop per GiB stored.
  *
+ * <p>With {@code tls} as the third argument the same runs go over vad+tls (self-signed, pinned): what TLS costs
+ * (no sendfile, AES-GCM on both ends).
+ *
  * <p>Run: {@code mvn -B -q -pl benchmarks -am package -DskipTests}, then
- * {@code java -cp benchmarks/target/benchmarks.jar dev.vad.bench.ServerVerifyCost APP.vad [pairs]}.
+ * {@code java -cp benchmarks/target/benchmarks.jar dev.vad.bench.ServerVerifyCost APP.vad [pairs] [tcp|tls]}.
  */
 public final class ServerVerifyCost {
   private ServerVerifyCost() {}
@@ -35,18 +39,26 @@ public final class ServerVerifyCost {
   public static void main(String[] args) throws Exception {
     Path pack = Path.of(args[0]);
     int pairs = args.length > 1 ? Integer.parseInt(args[1]) : 4;
-    System.out.printf(Locale.ROOT, "%s, %d cores%n", pack, Runtime.getRuntime().availableProcessors());
+    boolean tls = args.length > 2 && args[2].equals("tls");
+    System.out.printf(Locale.ROOT, "%s, %d cores, %s%n", pack, Runtime.getRuntime().availableProcessors(),
+        tls ? "vad+tls" : "vad+tcp");
     for (int i = 0; i < pairs * 2; i++) {
-      run(pack, i % 2 == 0, i < 2 ? "(warm-up) " : "");
+      run(pack, i % 2 == 0, tls, i < 2 ? "(warm-up) " : "");
     }
   }
 
-  private static void run(Path pack, boolean verify, String note) throws Exception {
+  private static void run(Path pack, boolean verify, boolean tls, String note) throws Exception {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    try (TcpChunkServer server = TcpChunkServer.builder().pack(pack).eventLoopThreads(1).verifyChunks(verify)
-        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build().start();
-        ChunkSource src = new TcpTransportProvider().open(server.uris().get(0), TransportOptions.DEFAULTS)) {
+    TcpChunkServer.Builder b = TcpChunkServer.builder().pack(pack).eventLoopThreads(1).verifyChunks(verify)
+        .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    if (tls) {
+      b.selfSigned();
+    }
+    try (TcpChunkServer server = b.build().start();
+        ChunkSource src = tls ? new TlsTransportProvider().open(server.uris().get(0), TransportOptions.DEFAULTS
+            .withExtra(TlsTransportProvider.PIN_SHA256, server.certificateSha256()))
+            : new TcpTransportProvider().open(server.uris().get(0), TransportOptions.DEFAULTS)) {
       List<ChunkKey> keys = src.manifest().storedKeys();
       CountDownLatch done = new CountDownLatch(keys.size());
       AtomicLong bytes = new AtomicLong();

@@ -151,4 +151,36 @@ class QuicLimitsTest {
       assertThat(got.values().stream().filter(v -> v.equals("chunk"))).hasSize(keys.size() - 1);
     }
   }
+
+  @Test
+  void prefetchKeysBeyondTheQueueLimitGetBusyEach() throws Exception {
+    Path pack = TestAppliances.mixed(dir, 25, 8192, 40, 8, 4);
+    try (QuicChunkServer s = builder(pack).maxQueuedChunks(3).build().start();
+        ChunkSource c = Transports.open(s.uris().get(0), pinned(s))) {
+      List<dev.vad.ChunkKey> keys = c.manifest().storedKeys();
+      var got = new java.util.concurrent.ConcurrentHashMap<dev.vad.ChunkKey, Object>();
+      c.start(new ChunkSource.Listener() {
+        @Override
+        public void onChunk(dev.vad.ChunkKey key, java.nio.ByteBuffer stored) {
+          got.put(key, "chunk");
+        }
+
+        @Override
+        public void onFailure(dev.vad.ChunkKey key, IOException cause) {
+          got.put(key, cause.getMessage());
+        }
+      });
+      for (dev.vad.ChunkKey k : keys) { // one batch: one REQUEST frame on the prefetch stream
+        c.request(k, dev.vad.transport.Priority.PREFETCH);
+      }
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (got.size() < keys.size() && System.nanoTime() < end) {
+        Thread.sleep(10);
+      }
+      assertThat(got).hasSize(keys.size());
+      assertThat(got.values().stream().filter(v -> v.equals("chunk")).count()).isGreaterThanOrEqualTo(3);
+      assertThat(got.values().stream().filter(v -> String.valueOf(v).contains("BUSY: request queue full")))
+          .isNotEmpty();
+    }
+  }
 }
