@@ -17,6 +17,7 @@ import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkVerificationException;
 import dev.vad.trace.TraceRecorder;
 import dev.vad.transport.ChunkSource;
+import dev.vad.transport.SourceGoneException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -229,6 +230,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       public void onFailure(ChunkKey key, IOException cause) {
         if (cause instanceof ChunkVerificationException v) { // the server checked its own copy: asking again is futile
           corruptAtSource(key, v, "the server's own check failed");
+        } else if (cause instanceof SourceGoneException gone) {
+          sourceGone(gone);
         } else {
           fetchFailed(key, cause);
         }
@@ -433,6 +436,21 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     log.error("{}: {}", manifest.id().shortHex(), e.getMessage());
     lastFailure.put(owner, e);
     failWaiters(owner, e);
+  }
+
+  /** The source can serve nothing more: every waiter and every later read fails at once with its message. */
+  private void sourceGone(SourceGoneException e) {
+    synchronized (this) {
+      if (fatal != null) {
+        return;
+      }
+      fatal = e;
+    }
+    log.error("{}: {}", manifest.id().shortHex(), e.getMessage());
+    waiters.values().forEach(w -> w.completeExceptionally(e));
+    waiters.clear();
+    ready.countDown();
+    complete.countDown();
   }
 
   /** The owner's bytes are in the cache, with every chunk that shares them: tells the scheduler and the readers. */
