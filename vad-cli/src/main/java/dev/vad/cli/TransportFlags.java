@@ -26,7 +26,7 @@ final class TransportFlags {
   static Function<String, String> environment = System::getenv;
 
   @Option(names = "--trust", paramLabel = "PEM",
-      description = "vad+tls, vad+quic: trust this CA (or the server's own certificate), PEM, instead of the "
+      description = "vad+tls, vad+quic, https: trust this CA (or the server's own certificate), PEM, instead of the "
           + "system's CAs; the host name is still checked.")
   Path trust;
 
