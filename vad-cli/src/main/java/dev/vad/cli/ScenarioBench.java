@@ -222,8 +222,10 @@ final class ScenarioBench {
 
   private static boolean curlDriver() {
     try {
-      Proc p = exec(List.of("qemu-system-x86_64", "-drive", "driver=help"), null, Duration.ofSeconds(20));
-      return p.output.lines().anyMatch(l -> l.strip().equals("http"));
+      // qemu-img lists the block drivers, modules included (the curl driver is a module: qemu-block-extra)
+      Proc p = exec(List.of("qemu-img", "--help"), null, Duration.ofSeconds(20));
+      return p.output.lines().filter(l -> l.startsWith("Supported formats:"))
+          .anyMatch(l -> List.of(l.split("\\s+")).contains("http"));
     } catch (Exception e) {
       return false;
     }
@@ -505,17 +507,22 @@ final class ScenarioBench {
   }
 
   private static String seedOf(String output) {
-    Matcher m = Pattern.compile("VAD-DONE workload=\\S+ seed=(\\d+)").matcher(output);
+    // from VAD-READY: with --stop-at-marker QEMU stops before the rest of the VAD-DONE line is printed
+    Matcher m = Pattern.compile("VAD-READY workload=\\S+ seed=(\\d+)").matcher(output);
     return m.find() ? m.group(1) : null;
   }
 
-  /** Bytes both ways on the client namespace's interfaces (all but lo), from /proc/net/dev seen from inside it. */
+  /**
+   * Bytes both ways on the client namespace's TUN (the wire), from /proc/net/dev seen from inside it. Not lo, and
+   * not wan.py's ifb, through which the TUN's ingress is redirected to the rate limiter: it would count it again.
+   */
   private long wireBytes() throws Exception {
     Proc p = exec(inNs(NS_CLIENT, "cat", "/proc/net/dev"), null, Duration.ofSeconds(10));
     long sum = 0;
     for (String l : p.output.lines().toList()) {
       int colon = l.indexOf(':');
-      if (colon < 0 || l.substring(0, colon).strip().equals("lo")) {
+      String dev = colon < 0 ? "" : l.substring(0, colon).strip();
+      if (colon < 0 || dev.equals("lo") || dev.startsWith("ifb")) {
         continue;
       }
       String[] f = l.substring(colon + 1).strip().split("\\s+");
