@@ -156,6 +156,8 @@ final class ScenarioBench {
             runs.add(r);
             runsDone++;
             progress(r);
+            // after every run, so that a long benchmark stopped early still leaves its results
+            new BenchReport(c, setup, skipped, runs).write(c.out);
           }
         }
       } finally {
