@@ -87,7 +87,7 @@ final class BenchReport {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "Guest `%s`, workload `%s` (a different boot each run), %d round(s), "
         + "systems in a shuffled order per round. Times: from the command's start to `%s` on the console, seconds; "
-        + "median [min–max]. Wire: MB both ways on the client namespace's interfaces (oracle: simulated chunk "
+        + "median [min–max]. Wire: MB both ways on the client namespace's TUN (oracle: simulated chunk "
         + "bytes).%n%n", setup.get("guest"), setup.get("workload"), c.rounds, "VAD-DONE"));
     sb.append("| link | system | time to marker s | runs | wire MB | vs zstd-full | vs qemu-curl | vs oracle |\n");
     sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
