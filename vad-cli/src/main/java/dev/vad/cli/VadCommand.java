@@ -26,7 +26,7 @@ public final class VadCommand implements Runnable {
 
   /** The subcommands, in the order {@code vad --help} lists them. */
   static final List<String> SUBCOMMANDS = List.of("pack", "inspect", "mount", "demo", "trace", "profile", "simulate",
-      "run", "serve", "fetch", "wan", "snapshot", "plugins");
+      "run", "serve", "fetch", "wan", "snapshot", "bench", "plugins");
 
   /**
    * A fully configured command line with every subcommand: error handlers, logging setup; set out/err on it before
@@ -89,6 +89,7 @@ public final class VadCommand implements Runnable {
       case "fetch" -> new FetchCommand();
       case "wan" -> new WanCommand();
       case "snapshot" -> new SnapshotCommand();
+      case "bench" -> new BenchCommand();
       case "plugins" -> new PluginsCommand();
       default -> throw new IllegalArgumentException("no subcommand " + name);
     };

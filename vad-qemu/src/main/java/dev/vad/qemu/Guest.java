@@ -11,7 +11,7 @@ import java.util.Map;
  * @param recipe what the build used (kernel package, mirror, disk size, ...), from {@code recipe.txt}
  */
 public record Guest(GuestKind kind, Path dir, Path kernel, Path initrd, Path disk, Map<String, String> recipe) {
-  /** Printed on the console once the workload finished successfully (followed by {@code uptime=SECONDS}). */
+  /** Printed on the console once the workload finished successfully (followed by {@code seed=N uptime=SECONDS}). */
   public static String doneMarker(String workload) {
     return "VAD-DONE workload=" + workload + " ";
   }
@@ -41,6 +41,7 @@ public record Guest(GuestKind kind, Path dir, Path kernel, Path initrd, Path dis
 
   /** A launcher builder for this guest running {@code workload}: kernel, initrd, command line, read-only disk. */
   public QemuLauncher.Builder launcher(String workload) {
-    return QemuLauncher.builder().kernel(kernel).initrd(initrd).disk(disk).append(append(workload));
+    return QemuLauncher.builder().kernel(kernel).initrd(initrd).disk(disk).append(append(workload))
+        .memoryMiB(kind.memoryMiB());
   }
 }

@@ -7,21 +7,36 @@ import java.util.Locale;
 public enum GuestKind {
   /**
    * Busybox only: a 32 MiB ext4 disk holding {@code /data} (200 generated text files). Builds in seconds, boots in
-   * about 10 s under TCG. Workloads {@code none}, {@code scan} (cat every file of /data), {@code counter} (prints
-   * {@code VAD-COUNT n} five times a second, forever).
+   * about 10 s under TCG. Workloads {@code none}, {@code scan} (cat every file of /data), {@code scan-rand} (a
+   * random 20–80% of them, seeded per boot), {@code counter} (prints {@code VAD-COUNT n} five times a second,
+   * forever).
    */
-  BUSYBOX(List.of("none", "scan", "counter")),
+  BUSYBOX(List.of("none", "scan", "scan-rand", "counter"), 256),
   /**
    * Debian 12 minbase + Python 3.11 on a 512 MiB ext4 disk, plus {@code /srv/data} (600 generated text files, 8 MB).
    * Builds in 1–2 min (debootstrap). Workloads {@code import} (start Python, import a service's worth of stdlib
-   * modules), {@code scan} (SHA-256 every file of /srv/data from Python), {@code none}, {@code counter}.
+   * modules), {@code scan} (SHA-256 every file of /srv/data from Python), {@code import-rand} and {@code scan-rand}
+   * (a random subset of a longer module list, of the files; seeded per boot), {@code none}, {@code counter}.
    */
-  DEBIAN(List.of("none", "import", "scan", "counter"));
+  DEBIAN(List.of("none", "import", "scan", "import-rand", "scan-rand", "counter"), 256),
+  /**
+   * Debian 12 minbase + {@code libreoffice-writer-nogui} on a 1.5 GiB ext4 disk. Builds in 2–3 min. Workload
+   * {@code convert}: a generated document (content and size seeded per boot) converted headless to PDF; LibreOffice
+   * wants more than 256 MiB of guest memory. Also {@code none}, {@code counter}.
+   */
+  LIBREOFFICE(List.of("none", "convert", "counter"), 1024);
 
   private final List<String> workloads;
+  private final int memoryMiB;
 
-  GuestKind(List<String> workloads) {
+  GuestKind(List<String> workloads, int memoryMiB) {
     this.workloads = workloads;
+    this.memoryMiB = memoryMiB;
+  }
+
+  /** Guest memory its workloads need, in MiB. */
+  public int memoryMiB() {
+    return memoryMiB;
   }
 
   public List<String> workloads() {

@@ -2,21 +2,23 @@
 # Builds a test guest for vad from Debian packages only: the Debian cloud kernel, a busybox-static initramfs and an
 # ext4 disk image. Usage:
 #
-#   build-guest.sh busybox|debian OUTDIR
+#   build-guest.sh busybox|debian|libreoffice OUTDIR
 #
 # OUTDIR receives vmlinuz, initrd.gz, disk.img and recipe.txt (what was used: kernel package, mirror, sizes).
 # Environment: VAD_DEBIAN_MIRROR overrides the mirror debootstrap uses (default: the first Debian bookworm URI in
 # /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list). Needs root (dpkg -x, debootstrap, mke2fs -d with
-# ownership), apt-get, busybox-static, cpio, e2fsprogs; the debian kind also debootstrap.
+# ownership), apt-get, busybox-static, cpio, e2fsprogs; the debian and libreoffice kinds also debootstrap.
 #
 # The guest's init (below) reads the workload from the kernel command line, vad.workload=NAME, runs
-# /workloads/NAME from the initramfs and prints "VAD-DONE workload=NAME uptime=SECONDS" (or "VAD-FAIL ...") before
-# powering off. The exact recipe is documented in docs/guests.md; keep the two in step.
+# /workloads/NAME from the initramfs and prints "VAD-DONE workload=NAME seed=N uptime=SECONDS" (or "VAD-FAIL ...")
+# before powering off. N is drawn from the guest's /dev/urandom at each boot (exported as VAD_SEED): the *-rand
+# workloads pick their inputs with it, so every boot differs and the line tells runs apart. The exact recipe is documented in docs/guests.md; keep the two in step.
 set -euo pipefail
 
-kind=${1:?usage: build-guest.sh busybox|debian OUTDIR}
-out=${2:?usage: build-guest.sh busybox|debian OUTDIR}
-case "$kind" in busybox|debian) ;; *) echo "build-guest.sh: unknown guest kind '$kind' (busybox, debian)" >&2; exit 2;; esac
+kind=${1:?usage: build-guest.sh busybox|debian|libreoffice OUTDIR}
+out=${2:?usage: build-guest.sh busybox|debian|libreoffice OUTDIR}
+case "$kind" in busybox|debian|libreoffice) ;;
+  *) echo "build-guest.sh: unknown guest kind '$kind' (busybox, debian, libreoffice)" >&2; exit 2;; esac
 
 # Load order matters: each module needs the ones before it.
 modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk)
@@ -35,7 +37,7 @@ if [[ ! -x $busybox ]] || ldd "$busybox" >/dev/null 2>&1; then
   echo "build-guest.sh: $busybox is missing or not static; install the Debian package busybox-static" >&2
   exit 3
 fi
-[[ $kind == debian ]] && need debootstrap debootstrap
+[[ $kind == debian || $kind == libreoffice ]] && need debootstrap debootstrap
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -82,7 +84,10 @@ if ! mount -t ext4 -o ro /dev/vda /mnt; then
   echo "VAD-FAIL workload=\$workload mount /dev/vda"
   poweroff -f
 fi
-echo "VAD-READY workload=\$workload"
+# per-boot seed for the *-rand workloads (the guest's own randomness: each boot differs)
+VAD_SEED=\$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+export VAD_SEED
+echo "VAD-READY workload=\$workload seed=\$VAD_SEED"
 if [ -f "/workloads/\$workload" ]; then
   sh "/workloads/\$workload"
   rc=\$?
@@ -91,7 +96,7 @@ else
   rc=127
 fi
 up=\$(cut -d' ' -f1 /proc/uptime)
-if [ \$rc -eq 0 ]; then echo "VAD-DONE workload=\$workload uptime=\$up"; else echo "VAD-FAIL workload=\$workload rc=\$rc uptime=\$up"; fi
+if [ \$rc -eq 0 ]; then echo "VAD-DONE workload=\$workload seed=\$VAD_SEED uptime=\$up"; else echo "VAD-FAIL workload=\$workload seed=\$VAD_SEED rc=\$rc uptime=\$up"; fi
 poweroff -f
 INIT
 chmod 755 "$ir/init"
@@ -123,19 +128,119 @@ make_data() { # dir files words-per-file seed
   }'
 }
 
+# --- per-boot random workloads (issue 17) ------------------------------------------------------------------------
+# Each picks its inputs with $VAD_SEED (drawn from /dev/urandom by the init at every boot), so a profile trained on
+# some boots is tested on a boot it has not seen. Deterministic for a given seed.
+rand_workloads_busybox() {
+  # scan-rand: cat a random 20-80% of /data
+  cat > "$ir/workloads/scan-rand" <<'W'
+n=0
+for f in $(ls /mnt/data | awk -v s="$VAD_SEED" 'BEGIN { srand(s); k = 0.2 + rand() * 0.6 } rand() < k'); do
+  cat "/mnt/data/$f" > /dev/null || exit 1; n=$((n+1))
+done
+echo "scanned $n files"
+W
+}
+rand_workloads_debian() {
+  # import-rand: import a random third to two thirds of a list of ~100 stdlib modules
+  cat > "$ir/workloads/import-rand" <<'W'
+chroot /mnt /usr/bin/env -i PYTHONDONTWRITEBYTECODE=1 VAD_SEED="$VAD_SEED" /usr/bin/python3 -c '
+import importlib, os, random, sys
+mods = """json email.parser email.mime.multipart email.mime.text http.client http.server http.cookies
+urllib.request urllib.parse xml.etree.ElementTree xml.dom.minidom xml.sax html.parser decimal fractions statistics
+csv argparse optparse logging logging.handlers asyncio concurrent.futures multiprocessing subprocess selectors
+socketserver difflib textwrap zipfile tarfile gzip bz2 lzma sqlite3 ssl hashlib hmac secrets uuid pickle shelve
+datetime calendar zoneinfo pprint dataclasses typing enum functools itertools collections heapq bisect array struct
+codecs unicodedata locale gettext shutil glob fnmatch tempfile configparser plistlib base64 binascii mimetypes
+mailbox smtplib imaplib ftplib xmlrpc.client xmlrpc.server wsgiref.simple_server unittest doctest pdb cProfile
+pstats timeit trace inspect ast dis tokenize pydoc ctypes shlex ipaddress netrc compileall zipimport sched queue
+contextvars graphlib tomllib""".split()
+r = random.Random(int(os.environ["VAD_SEED"]))
+pick = r.sample(mods, r.randint(len(mods) // 3, 2 * len(mods) // 3))
+for m in pick:
+    importlib.import_module(m)
+print("imported", len(pick), "of", len(mods), "listed;", len(sys.modules), "modules loaded")
+'
+W
+  # scan-rand: SHA-256 over a random 20-80% of /srv/data
+  cat > "$ir/workloads/scan-rand" <<'W'
+chroot /mnt /usr/bin/env -i PYTHONDONTWRITEBYTECODE=1 VAD_SEED="$VAD_SEED" /usr/bin/python3 -c '
+import hashlib, os, random
+r = random.Random(int(os.environ["VAD_SEED"])); k = 0.2 + r.random() * 0.6
+h = hashlib.sha256(); n = 0; size = 0
+for d, _, files in sorted(os.walk("/srv/data")):
+    for f in sorted(files):
+        if r.random() < k:
+            with open(os.path.join(d, f), "rb") as fh:
+                b = fh.read(); h.update(b); n += 1; size += len(b)
+print("scanned", n, "files", size, "bytes", h.hexdigest()[:16])
+'
+W
+}
+# --- end of the per-boot random workloads -------------------------------------------------------------------------
+
+# --- the LibreOffice appliance (issue 17) ---------------------------------------------------------------------------
+# Debian minbase + libreoffice-writer-nogui (apt in the chroot: debootstrap's own resolver does not handle the
+# alternatives LibreOffice's dependencies use) + one small font, so that PDF export has glyphs.
+libreoffice_root() { # root mirror
+  debootstrap --variant=minbase bookworm "$1" "$2" > "$work/debootstrap.log" 2>&1 || {
+    tail -n 20 "$work/debootstrap.log" >&2; echo "build-guest.sh: debootstrap failed" >&2; exit 4; }
+  mount -t proc proc "$1/proc"
+  if ! chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      libreoffice-writer-nogui fonts-dejavu-core > "$work/apt.log" 2>&1; then
+    umount "$1/proc"; tail -n 20 "$work/apt.log" >&2; echo "build-guest.sh: apt-get install libreoffice failed" >&2
+    exit 4
+  fi
+  umount "$1/proc"
+  chroot "$1" apt-get clean
+  rm -rf "$1"/var/lib/apt/lists/*
+}
+libreoffice_workloads() {
+  # convert: a generated flat-ODT document (seeded by VAD_SEED: 20-200 sections of headings, paragraphs and a
+  # table) converted headless to PDF. The disk is read-only: /tmp in the chroot is a tmpfs (HOME and output).
+  cat > "$ir/workloads/convert" <<'W'
+mount -t tmpfs -o size=256m tmpfs /mnt/tmp && mount -t proc proc /mnt/proc && mount -t devtmpfs dev /mnt/dev || exit 1
+awk -v seed="$VAD_SEED" 'function words(n,  s, w, c, l) { s = ""
+    for (w = 0; w < n; w++) { l = 2 + int(rand() * 9); for (c = 0; c < l; c++) s = s sprintf("%c", 97 + int(rand() * 26)); s = s " " }
+    return s }
+  BEGIN { srand(seed); sections = 20 + int(rand() * 180)
+    print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+    print "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" office:version=\"1.3\" office:mimetype=\"application/vnd.oasis.opendocument.text\"><office:body><office:text>"
+    for (s = 0; s < sections; s++) {
+      printf "<text:h text:outline-level=\"1\">%d %s</text:h>\n", s + 1, words(3)
+      for (p = int(rand() * 4); p >= 0; p--) printf "<text:p>%s</text:p>\n", words(40 + int(rand() * 120))
+      if (rand() < 0.3) { printf "<table:table table:name=\"T%d\"><table:table-column table:number-columns-repeated=\"3\"/>", s
+        for (r = 0; r < 3; r++) { printf "<table:table-row>"; for (c = 0; c < 3; c++) printf "<table:table-cell><text:p>%s</text:p></table:table-cell>", words(2); printf "</table:table-row>" }
+        print "</table:table>" }
+    }
+    print "</office:text></office:body></office:document>" }' > /mnt/tmp/doc.fodt || exit 1
+chroot /mnt /usr/bin/env -i HOME=/tmp PATH=/usr/bin:/bin /usr/bin/soffice --headless --norestore \
+  --convert-to pdf --outdir /tmp/out /tmp/doc.fodt > /dev/null 2>&1 || exit 1
+[ -s /mnt/tmp/out/doc.pdf ] || exit 1
+echo "converted $(wc -c < /mnt/tmp/doc.fodt) bytes of fodt to $(wc -c < /mnt/tmp/out/doc.pdf) bytes of pdf"
+W
+}
+# --- end of the LibreOffice appliance -------------------------------------------------------------------------------
+
 root="$work/root"
 if [[ $kind == busybox ]]; then
   disk_size=32M
   label=vaddisk
   mkdir -p "$root"
   make_data "$root/data" 200 800 1
+  rand_workloads_busybox
+  # /pad: 8 MiB of incompressible bytes no workload reads, so that a full download costs more than the working set
+  # (without it the 14 MB kernel is nearly the whole appliance and vad bench --ci could not tell trace from full)
+  python3 -c 'import random, sys; sys.stdout.buffer.write(random.Random(3).randbytes(8 << 20))' > "$root/pad" 2>/dev/null \
+    || head -c $((8 << 20)) /dev/urandom > "$root/pad"
   cat > "$ir/workloads/scan" <<'W'
 n=0
 for f in /mnt/data/*; do cat "$f" > /dev/null || exit 1; n=$((n+1)); done
 echo "scanned $n files"
 W
-else
+else # debian, libreoffice
   disk_size=512M
+  [[ $kind == libreoffice ]] && disk_size=1536M
   label=vadroot
   mirror=${VAD_DEBIAN_MIRROR:-}
   if [[ -z $mirror ]]; then
@@ -147,6 +252,10 @@ else
       2>/dev/null || true)
   fi
   [[ -n $mirror ]] || { echo "build-guest.sh: no Debian bookworm mirror in /etc/apt sources; set VAD_DEBIAN_MIRROR" >&2; exit 4; }
+  if [[ $kind == libreoffice ]]; then
+    libreoffice_root "$root" "$mirror"
+    libreoffice_workloads
+  else
   debootstrap --variant=minbase --include=python3-minimal,libpython3.11-stdlib bookworm "$root" "$mirror" \
     > "$work/debootstrap.log" 2>&1 || { tail -n 20 "$work/debootstrap.log" >&2; echo "build-guest.sh: debootstrap failed" >&2; exit 4; }
   rm -f "$root"/var/cache/apt/archives/*.deb
@@ -170,6 +279,8 @@ for d, _, files in sorted(os.walk("/srv/data")):
 print("scanned", n, "files", size, "bytes", h.hexdigest()[:16])
 '
 W
+  rand_workloads_debian
+  fi
 fi
 mke2fs -q -t ext4 -d "$root" -L "$label" "$work/disk.img" "$disk_size"
 mv "$work/disk.img" "$out/disk.img"
@@ -183,5 +294,5 @@ mv "$work/disk.img" "$out/disk.img"
   echo "modules ${modules[*]}"
   echo "disk-size $disk_size"
   echo "workloads $(ls "$ir/workloads" | tr '\n' ' ')"
-  if [[ $kind == debian ]]; then echo "mirror $mirror"; fi
+  if [[ $kind != busybox ]]; then echo "mirror $mirror"; fi
 } > "$out/recipe.txt"
