@@ -180,6 +180,7 @@ W
   # snapshot and would repeat), queries a random subset of the heap, and prints "VAD-RESUME-DONE seed=...".
   # vad.zerofree=1 on the kernel command line: before the marker, drop the page cache and fault in (kernel-zeroed)
   # every free page once, so the guest's free memory is zeros in the RAM image (elided from the pack).
+  # vad.nowait=1: do not wait after the marker (a cold boot that runs the same work, to compare against a resume).
   cat > "$ir/workloads/resume" <<'W'
 mount -t proc proc /mnt/proc && mount -t sysfs sys /mnt/sys || exit 1
 chroot /mnt /usr/bin/env -i PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c '
@@ -205,7 +206,8 @@ records = [{"id": i, "name": r.choice(words), "score": r.random(), "tags": r.sam
             "note": " ".join(r.choice(words) for _ in range(8))} for i in range(100000)]
 with open("/proc/meminfo") as f:
     mem = {l.split(":")[0]: int(l.split()[1]) for l in f}
-zero = "vad.zerofree=1" in open("/proc/cmdline").read().split()
+cmdline = open("/proc/cmdline").read().split()
+zero, nowait = "vad.zerofree=1" in cmdline, "vad.nowait=1" in cmdline
 if zero:
     with open("/proc/sys/vm/drop_caches", "w") as f:
         f.write("3\n")
@@ -220,7 +222,7 @@ if zero:
 r0, m0 = rtc(), time.monotonic()
 print("VAD-SNAPSHOT-READY modules=%d words=%d records=%d zerofree=%d memfree_kib=%d" % (len(__import__("sys").modules),
       len(index), len(records), zero, mem["MemFree"]), flush=True)
-while rtc() - r0 - (time.monotonic() - m0) < 3:
+while not nowait and rtc() - r0 - (time.monotonic() - m0) < 3:
     time.sleep(0.02)
 t0 = time.monotonic()
 seed = hashlib.sha256(os.urandom(32) + repr((rtc(), time.time_ns(), time.perf_counter_ns())).encode()).hexdigest()
