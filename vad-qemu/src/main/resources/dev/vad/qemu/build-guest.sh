@@ -228,7 +228,7 @@ t0 = time.monotonic()
 seed = hashlib.sha256(os.urandom(32) + repr((rtc(), time.time_ns(), time.perf_counter_ns())).encode()).hexdigest()
 g = random.Random(seed)
 hits = 0
-# skewed like a service's requests: a hot head that every run touches and a tail that differs from run to run
+# skewed like the requests of a service: a hot head that every run touches and a tail that differs from run to run
 for w in [words[int(len(words) * g.random() ** 4)] for _ in range(100)]:
     for path, ln in index[w][:20]:
         hits += len(docs[path][ln])
