@@ -179,6 +179,8 @@ def qmp(path, commands, until_loaded=False):
         if reply["return"].get("status") == "completed":
             f.write(json.dumps({"execute": "cont"}) + "\n")
             f.flush()
+            while "return" not in json.loads(f.readline()):
+                pass
             break
         if reply["return"].get("status") == "failed":
             raise RuntimeError("loading the device state failed")
