@@ -137,10 +137,15 @@ def run_vad(uri, mode, work):
     rx0 = rx_bytes(NS_B)
     t0 = time.monotonic()
     p = subprocess.Popen(["ip", "netns", "exec", NS_B, "./vad", "run", uri, "--cache", cache, "--policy", policy,
-                          "--marker", MARKER, "--stop-at-marker", "--timeout", "15m",
+                          "--marker", MARKER, "--stop-at-marker", "--timeout", os.environ.get("VAD_RUN_TIMEOUT", "15m"),
                           *(["--readahead", readahead] if readahead else [])],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    secs, line, _ = await_marker(p, t0)
+    try:
+        secs, line, _ = await_marker(p, t0)
+    except RuntimeError:
+        p.wait()
+        shutil.rmtree(cache)
+        return {"seconds": None, "wire_bytes": rx_bytes(NS_B) - rx0, "marker": "timeout: " + p.stderr.read()[-300:]}
     err = p.stderr.read()
     p.wait()
     shutil.rmtree(cache)
@@ -269,7 +274,7 @@ def measure(a):
         print("\n| mode | pack | median s | min–max s | median MiB on the wire |")
         print("|---|---|---:|---:|---:|")
         for (mode, name), rs in results.items():
-            s = [r["seconds"] for r in rs]
+            s = [r["seconds"] if r["seconds"] is not None else float("inf") for r in rs]
             w = [r["wire_bytes"] / 2 ** 20 for r in rs]
             print("| %s | %s | %.2f | %.2f–%.2f | %.1f |" % (mode, name, statistics.median(s), min(s), max(s),
                                                           statistics.median(w)))
