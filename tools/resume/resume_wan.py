@@ -38,6 +38,8 @@ MARKER = "VAD-RESUME-DONE"
 SNAP_MARKER = "VAD-SNAPSHOT-READY"
 BASE_APPEND = "console=ttyS0 panic=-1 quiet vad.workload=resume"
 NS_A, NS_B, ADDR_A = "vcA", "vcB", "10.98.0.1"
+# a boot pack has no RAM image to size the guest: give it the snapshot's memory (packs named boot*)
+BOOT_MEMORY = ("--memory", "512M")
 
 
 def sh(*cmd, **kw):
@@ -45,7 +47,7 @@ def sh(*cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def record_runs(work, name, readahead=None, n=3):
+def record_runs(work, name, readahead=None, n=3, extra=()):
     pack = os.path.join(work, name + ".vad")
     cache = tempfile.mkdtemp(prefix="cache-", dir=work)
     traces = []
@@ -55,7 +57,7 @@ def record_runs(work, name, readahead=None, n=3):
         time.sleep(4)
         sh("./vad", "run", pack, "--cache", cache, "--policy", "full", "--record", t, "--marker", MARKER,
            "--stop-at-marker", "--timeout", "15m", *(["--readahead", readahead] if readahead else []),
-           stdout=subprocess.DEVNULL)
+           *extra, stdout=subprocess.DEVNULL)
         traces.append(t)
     shutil.rmtree(cache)
     sh("./vad", "profile", "build", "--pack", pack, *traces)
@@ -77,7 +79,7 @@ def prepare_boot(a):
     sh("./vad", "pack", "--image", "disk=" + os.path.join(a.guest, "disk.img"), "--image",
        "kernel=" + os.path.join(a.guest, "vmlinuz"), "--image", "initrd=" + os.path.join(a.guest, "initrd.gz"),
        "--image", "cmdline=" + cmd, "--chunk-size", a.chunk_size, "-o", os.path.join(a.work, a.name + ".vad"))
-    record_runs(a.work, a.name)
+    record_runs(a.work, a.name, extra=BOOT_MEMORY)
 
 
 def prepare_download(a):
@@ -131,14 +133,14 @@ def await_marker(p, t0, timeout=900):
     raise RuntimeError("no marker; output tail:\n" + "".join(lines[-20:]))
 
 
-def run_vad(uri, mode, work):
+def run_vad(uri, mode, work, extra=()):
     policy, _, readahead = mode.partition("/ra")
     cache = tempfile.mkdtemp(prefix="cache-", dir=work)
     rx0 = rx_bytes(NS_B)
     t0 = time.monotonic()
     p = subprocess.Popen(["ip", "netns", "exec", NS_B, "./vad", "run", uri, "--cache", cache, "--policy", policy,
                           "--marker", MARKER, "--stop-at-marker", "--timeout", os.environ.get("VAD_RUN_TIMEOUT", "15m"),
-                          *(["--readahead", readahead] if readahead else [])],
+                          *(["--readahead", readahead] if readahead else []), *extra],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         secs, line, _ = await_marker(p, t0)
@@ -264,7 +266,8 @@ def measure(a):
                 if mode == "download":
                     r = run_download(name, a.work)
                 else:
-                    r = run_vad(by_pack[os.path.abspath(os.path.join(a.work, name + ".vad"))], mode, a.work)
+                    r = run_vad(by_pack[os.path.abspath(os.path.join(a.work, name + ".vad"))], mode, a.work,
+                                BOOT_MEMORY if name.startswith("boot") else ())
                 r.update({"mode": mode, "pack": name, "round": rnd + 1,
                           "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load1": os.getloadavg()[0]})
                 print(json.dumps(r), flush=True)
