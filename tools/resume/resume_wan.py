@@ -4,7 +4,6 @@ booting from scratch (issue 18). Needs root (network namespaces, FUSE), QEMU, zs
 from the repository root, which has `./vad`) and a Debian guest from build-guest.sh (its `resume` workload).
 
   sudo python3 tools/resume/resume_wan.py prepare-resume GUEST WORK NAME [--chunk-size 64K] [--zerofree]
-                                                                           [--readahead 0]
   sudo python3 tools/resume/resume_wan.py prepare-boot GUEST WORK NAME
   sudo python3 tools/resume/resume_wan.py prepare-download WORK NAME      # from WORK/NAME.vad
   sudo python3 tools/resume/resume_wan.py measure WORK --run MODE:PACK ... [--rounds 3]
@@ -16,7 +15,7 @@ the snapshot's files (disk, kernel, initrd, cmdline, ram, state) as a sparse tar
 
 measure: `tools/wan/wan.py up vcA vcB --delay-ms 20 --rate 20mbit`; `vad serve` and `python3 -m http.server` in vcA;
 each round runs every MODE:PACK once, in a rotated order, from vcB with a fresh cache. MODE is a vad policy
-(`trace`, `demand`, `full`: `vad run vad+tcp://... --policy MODE`; `trace/ra0`: with `--readahead 0`) or `download` (curl | zstd -d | tar, then QEMU
+(`trace`, `demand`, `full`: `vad run vad+tcp://... --policy MODE`) or `download` (curl | zstd -d | tar, then QEMU
 resumes from the local files). Time is from the command's start to `VAD-RESUME-DONE` on the console; wire bytes
 are what vcB's interfaces received. Prints one JSON line per run and a median/min/max table; appends to
 WORK/results.jsonl.
@@ -47,7 +46,7 @@ def sh(*cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def record_runs(work, name, readahead=None, n=3, extra=()):
+def record_runs(work, name, n=3, extra=()):
     pack = os.path.join(work, name + ".vad")
     cache = tempfile.mkdtemp(prefix="cache-", dir=work)
     traces = []
@@ -56,8 +55,7 @@ def record_runs(work, name, readahead=None, n=3, extra=()):
         # the guest waits for the RTC to run ahead of its own clocks (a resume): keep the runs apart a little
         time.sleep(4)
         sh("./vad", "run", pack, "--cache", cache, "--policy", "full", "--record", t, "--marker", MARKER,
-           "--stop-at-marker", "--timeout", "15m", *(["--readahead", readahead] if readahead else []),
-           *extra, stdout=subprocess.DEVNULL)
+           "--stop-at-marker", "--timeout", "15m", *extra, stdout=subprocess.DEVNULL)
         traces.append(t)
     shutil.rmtree(cache)
     sh("./vad", "profile", "build", "--pack", pack, *traces)
@@ -69,7 +67,7 @@ def prepare_resume(a):
        os.path.join(a.guest, "initrd.gz"), "--disk", os.path.join(a.guest, "disk.img"), "--append", append,
        "--at", SNAP_MARKER, "--memory", "512M", "--timeout", "15m", "--chunk-size", a.chunk_size,
        "-o", os.path.join(a.work, a.name + ".vad"))
-    record_runs(a.work, a.name, a.readahead)
+    record_runs(a.work, a.name)
 
 
 def prepare_boot(a):
@@ -133,14 +131,13 @@ def await_marker(p, t0, timeout=900):
     raise RuntimeError("no marker; output tail:\n" + "".join(lines[-20:]))
 
 
-def run_vad(uri, mode, work, extra=()):
-    policy, _, readahead = mode.partition("/ra")
+def run_vad(uri, policy, work, extra=()):
     cache = tempfile.mkdtemp(prefix="cache-", dir=work)
     rx0 = rx_bytes(NS_B)
     t0 = time.monotonic()
     p = subprocess.Popen(["ip", "netns", "exec", NS_B, "./vad", "run", uri, "--cache", cache, "--policy", policy,
                           "--marker", MARKER, "--stop-at-marker", "--timeout", os.environ.get("VAD_RUN_TIMEOUT", "15m"),
-                          *(["--readahead", readahead] if readahead else []), *extra],
+                          *extra],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         secs, line, _ = await_marker(p, t0)
@@ -301,7 +298,6 @@ def main():
         p.add_argument("--chunk-size", default="64K")
         if n == "prepare-resume":
             p.add_argument("--zerofree", action="store_true")
-            p.add_argument("--readahead", help="vad run --readahead for the recorded resumes")
     p = sub.add_parser("prepare-download")
     p.add_argument("work")
     p.add_argument("name")

@@ -100,11 +100,6 @@ public final class RunCommand implements Callable<Integer> {
       description = "Kernel command line, instead of the appliance's cmdline image.")
   String append;
 
-  @Option(names = "--readahead", paramLabel = "SIZE", converter = Converters.Size.class,
-      description = "Kernel readahead of the mount, 0 to 1M in 4K steps (default 128K). A resumed guest faults its "
-          + "RAM page by page and each fault reads this much around the page: 0 fetches only the page's chunk.")
-  Long readahead;
-
   private final CountDownLatch done = new CountDownLatch(1);
 
   @Override
@@ -150,13 +145,6 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (append != null) {
       rb.append(append);
-    }
-    if (readahead != null) {
-      if (readahead < 0 || readahead > 1 << 20 || readahead % 4096 != 0) {
-        throw new ParameterException(spec.commandLine(), "--readahead must be 0 to 1M in whole 4K pages: "
-            + readahead);
-      }
-      rb.readahead(readahead.intValue());
     }
     StreamingRun run = rb.build();
 

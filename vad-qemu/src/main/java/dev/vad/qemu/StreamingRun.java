@@ -58,7 +58,6 @@ public final class StreamingRun {
   private final Path mountParent;
   private final String binary;
   private final QemuLauncher.DiskMode diskMode;
-  private final Integer readahead;
 
   private final Object lock = new Object();
   private volatile boolean stopRequested;
@@ -94,7 +93,6 @@ public final class StreamingRun {
     mountParent = b.mountParent;
     binary = b.binary;
     diskMode = b.diskMode;
-    readahead = b.readahead;
   }
 
   public static Builder builder() {
@@ -149,11 +147,7 @@ public final class StreamingRun {
     boolean resume = names.contains(RunnableAppliance.RAM);
     int mem = memoryFor(app, resume);
     Path mp = Files.createTempDirectory(mountParent, "vad-run-");
-    FuseOptions.Builder fo = FuseOptions.builder().writable(false);
-    if (readahead != null) {
-      fo.maxReadahead(readahead);
-    }
-    try (FuseMount mount = FuseMount.mount(app, mp, fo.build())) {
+    try (FuseMount mount = FuseMount.mount(app, mp, FuseOptions.builder().writable(false).build())) {
       log.debug("mounted {} at {}", app.id().shortHex(), mp);
       while (!app.awaitReady(Duration.ofMillis(100))) {
         if (stopRequested) {
@@ -284,23 +278,8 @@ public final class StreamingRun {
     private Path mountParent = Path.of(System.getProperty("java.io.tmpdir"));
     private String binary = QemuAvailability.DEFAULT_BINARY;
     private QemuLauncher.DiskMode diskMode;
-    private Integer readahead;
 
     private Builder() {}
-
-    /**
-     * The mount's kernel readahead (default: {@link FuseOptions}'). A resumed guest faults its RAM in 4 KiB pages
-     * from a mapping of the RAM image, and the kernel widens each fault to a read of this size around the page, so
-     * a stream fetches the chunks of the whole window for one page; 0 reads only the page. QEMU's own reads of the
-     * disk, kernel and initrd are as large as it asks either way.
-     */
-    public Builder readahead(int bytes) {
-      if (bytes < 0 || bytes > 1 << 20 || bytes % 4096 != 0) {
-        throw new IllegalArgumentException("readahead must be 0 to 1 MiB in whole 4 KiB pages: " + bytes);
-      }
-      this.readahead = bytes;
-      return this;
-    }
 
     /**
      * How the disk is attached (default: {@code SNAPSHOT} for a boot, {@code READ_ONLY} for a resume, which must
