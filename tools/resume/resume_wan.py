@@ -113,7 +113,8 @@ def rx_bytes(ns):
     total = 0
     for line in out.splitlines()[2:]:
         iface, data = line.split(":", 1)
-        if iface.strip() != "lo":
+        # the delay line's TUN device; lo and the ifb that mirrors the TUN's ingress for the rate limit do not count
+        if iface.strip() != "lo" and not iface.strip().startswith("ifb"):
             total += int(data.split()[0])
     return total
 
