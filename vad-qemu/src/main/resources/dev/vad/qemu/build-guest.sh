@@ -180,13 +180,15 @@ W
   # snapshot and would repeat), queries a random subset of the heap, and prints "VAD-RESUME-DONE seed=...".
   # vad.zerofree=1 on the kernel command line: before the marker, drop the page cache and fault in (kernel-zeroed)
   # every free page once, so the guest's free memory is zeros in the RAM image (elided from the pack).
+  # The heap is gc.freeze()d before the marker (vad.gcfreeze=0: not), as pre-forking servers do: otherwise Python's
+  # first full collection after the resume walks every object and touches the whole heap.
   # vad.nowait=1: do not wait after the marker (a cold boot that runs the same work, to compare against a resume).
   cat > "$ir/workloads/resume" <<'W'
 mount -t proc proc /mnt/proc && mount -t sysfs sys /mnt/sys || exit 1
 chroot /mnt /usr/bin/env -i PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c '
 import json, email.parser, email.mime.multipart, http.client, urllib.request, xml.etree.ElementTree
 import decimal, csv, argparse, logging, asyncio, difflib, textwrap, zipfile, tarfile, gzip, sqlite3
-import collections, hashlib, mmap, os, random, re, statistics, time
+import collections, gc, hashlib, mmap, os, random, re, statistics, time
 
 def rtc():
     with open("/sys/class/rtc/rtc0/since_epoch") as f:
@@ -219,6 +221,11 @@ if zero:
     for off in range(0, n, 4096):
         m[off] = 0
     m.close()
+# what a pre-forking server does before fork(): move the heap out of the collector, or the first full collection
+# after the resume walks every object and pulls the whole heap across the link (vad.gcfreeze=0 to compare)
+if "vad.gcfreeze=0" not in cmdline:
+    gc.collect()
+    gc.freeze()
 r0, m0 = rtc(), time.monotonic()
 print("VAD-SNAPSHOT-READY modules=%d words=%d records=%d zerofree=%d memfree_kib=%d" % (len(__import__("sys").modules),
       len(index), len(records), zero, mem["MemFree"]), flush=True)
