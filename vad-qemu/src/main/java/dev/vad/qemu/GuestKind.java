@@ -14,8 +14,9 @@ public enum GuestKind {
   /**
    * Debian 12 minbase + Python 3.11 on a 512 MiB ext4 disk, plus {@code /srv/data} (600 generated text files, 8 MB).
    * Builds in 1–2 min (debootstrap). Workloads {@code import} (start Python, import a service's worth of stdlib
-   * modules), {@code scan} (SHA-256 every file of /srv/data from Python), {@code none}, {@code counter}, {@code resume} (a Python heap that waits at {@code VAD-SNAPSHOT-READY} for a
-   * snapshot and, once resumed, does seeded lookups and prints {@code VAD-RESUME-DONE}; see docs/guests.md).
+   * modules), {@code scan} (SHA-256 every file of /srv/data from Python), {@code none}, {@code counter},
+   * {@code resume} (a Python heap that waits at {@code VAD-SNAPSHOT-READY} for a snapshot and, once resumed, does
+   * seeded lookups and prints {@code VAD-RESUME-DONE}; see docs/guests.md).
    */
   DEBIAN(List.of("none", "import", "scan", "counter", "resume"));
 
