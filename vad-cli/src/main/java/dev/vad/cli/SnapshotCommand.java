@@ -163,6 +163,10 @@ public final class SnapshotCommand implements Callable<Integer> {
         if (!missing.isEmpty()) {
           throw new IOException(from + ": not a runnable appliance: no image " + String.join(", ", missing));
         }
+        if (names.contains(RunnableAppliance.RAM)) {
+          throw new IOException(from + " is a snapshot (its kernel and initrd are resume stubs); snapshot from the "
+              + "runnable pack or files it was made from");
+        }
         k = work.resolve(RunnableAppliance.KERNEL);
         i = work.resolve(RunnableAppliance.INITRD);
         d = work.resolve(RunnableAppliance.DISK);

@@ -16,9 +16,11 @@ public enum GuestKind {
    * Debian 12 minbase + Python 3.11 on a 512 MiB ext4 disk, plus {@code /srv/data} (600 generated text files, 8 MB).
    * Builds in 1–2 min (debootstrap). Workloads {@code import} (start Python, import a service's worth of stdlib
    * modules), {@code scan} (SHA-256 every file of /srv/data from Python), {@code import-rand} and {@code scan-rand}
-   * (a random subset of a longer module list, of the files; seeded per boot), {@code none}, {@code counter}.
+   * (a random subset of a longer module list, of the files; seeded per boot), {@code none}, {@code counter},
+   * {@code resume} (a Python heap that waits at {@code VAD-SNAPSHOT-READY} for a snapshot and, once resumed, does
+   * seeded lookups and prints {@code VAD-RESUME-DONE}; snapshot it with 512 MiB; see docs/guests.md).
    */
-  DEBIAN(List.of("none", "import", "scan", "import-rand", "scan-rand", "counter"), 256),
+  DEBIAN(List.of("none", "import", "scan", "import-rand", "scan-rand", "counter", "resume"), 256),
   /**
    * Debian 12 minbase + {@code libreoffice-writer-nogui} on a 1.5 GiB ext4 disk. Builds in 2–3 min. Workload
    * {@code convert}: a generated document (content and size seeded per boot) converted headless to PDF; LibreOffice

@@ -19,7 +19,9 @@ import java.util.Objects;
  *   <li>{@value #KERNEL}, {@value #INITRD}: passed to {@code -kernel} and {@code -initrd};
  *   <li>{@value #CMDLINE} (optional): the kernel command line as UTF-8 text, surrounding white space ignored;
  *   <li>{@value #RAM} + {@value #STATE} (optional, together): a snapshot (see {@link Snapshotter}); the guest resumes
- *       from them instead of booting, its memory size is the RAM image's size.
+ *       from them instead of booting, its memory size is the RAM image's size. A snapshot appliance packs
+ *       {@link ResumeStubs} as {@value #KERNEL} and {@value #INITRD} (a resume reads them but never runs them), so
+ *       it cannot boot from scratch.
  * </ul>
  */
 public final class RunnableAppliance {
@@ -52,7 +54,8 @@ public final class RunnableAppliance {
 
   /**
    * Packs the given files; {@code snapshot} may be null (a cold boot). The command line goes in as a small image
-   * written to a temporary file next to {@code out}.
+   * written to a temporary file next to {@code out}; with a snapshot, so do the {@link ResumeStubs} that replace a
+   * bzImage kernel and its initrd.
    */
   public static PackSummary pack(Path kernel, Path initrd, String cmdline, Path disk, Snapshot snapshot,
       PackWriter writer, Path out) throws IOException {
@@ -62,17 +65,31 @@ public final class RunnableAppliance {
     }
     Path dir = out.toAbsolutePath().getParent();
     Path cmd = Files.createTempFile(dir, ".vad-cmdline", ".txt");
+    List<Path> temp = new ArrayList<>(List.of(cmd));
     try {
       Files.writeString(cmd, cmdline.strip() + "\n", StandardCharsets.UTF_8);
-      List<ImageSource> images = new ArrayList<>(List.of(ImageSource.of(DISK, disk), ImageSource.of(KERNEL, kernel),
-          ImageSource.of(INITRD, initrd), ImageSource.of(CMDLINE, cmd)));
+      Path k = kernel;
+      Path i = initrd;
+      byte[] stub = snapshot == null ? null : ResumeStubs.kernel(kernel);
+      if (stub != null) {
+        k = Files.createTempFile(dir, ".vad-kernel-stub", ".bin");
+        temp.add(k);
+        Files.write(k, stub);
+        i = Files.createTempFile(dir, ".vad-initrd-stub", ".bin");
+        temp.add(i);
+        Files.write(i, new byte[ResumeStubs.INITRD_BYTES]);
+      }
+      List<ImageSource> images = new ArrayList<>(List.of(ImageSource.of(DISK, disk), ImageSource.of(KERNEL, k),
+          ImageSource.of(INITRD, i), ImageSource.of(CMDLINE, cmd)));
       if (snapshot != null) {
         images.add(ImageSource.of(RAM, snapshot.ram()));
         images.add(ImageSource.of(STATE, snapshot.state()));
       }
       return writer.write(images, out);
     } finally {
-      Files.deleteIfExists(cmd);
+      for (Path p : temp) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 }

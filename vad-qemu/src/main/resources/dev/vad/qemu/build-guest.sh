@@ -279,6 +279,85 @@ for d, _, files in sorted(os.walk("/srv/data")):
 print("scanned", n, "files", size, "bytes", h.hexdigest()[:16])
 '
 W
+  # --- BEGIN resume workload (issue 18: snapshot/resume at appliance scale) ----------------------------------
+  # resume: Python loads a service's modules, builds a working heap (an inverted index of half of /srv/data, a record
+  # cache: ~150 MB of Python objects), prints "VAD-SNAPSHOT-READY" and waits; `vad snapshot --at VAD-SNAPSHOT-READY`
+  # pauses it there. Input after a resume is the guest's CMOS RTC: QEMU drives it from the host's clock while the
+  # guest's own clocks stand still while paused, so a resume seconds or more after the pause shows as a jump
+  # between the RTC and CLOCK_MONOTONIC (no console input or disk write needed; the disk is read-only). The workload
+  # then seeds from os.urandom, the RTC and the clocks' jitter (the kernel's CRNG state alone is frozen in the
+  # snapshot and would repeat), queries a random subset of the heap, and prints "VAD-RESUME-DONE seed=...".
+  # vad.zerofree=1 on the kernel command line: before the marker, drop the page cache and fault in (kernel-zeroed)
+  # every free page once, so the guest's free memory is zeros in the RAM image (elided from the pack).
+  # The heap is gc.freeze()d before the marker (vad.gcfreeze=0: not), as pre-forking servers do: otherwise Python's
+  # first full collection after the resume walks every object and touches the whole heap.
+  # vad.nowait=1: do not wait after the marker (a cold boot that runs the same work, to compare against a resume).
+  cat > "$ir/workloads/resume" <<'W'
+mount -t proc proc /mnt/proc && mount -t sysfs sys /mnt/sys || exit 1
+chroot /mnt /usr/bin/env -i PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c '
+import json, email.parser, email.mime.multipart, http.client, urllib.request, xml.etree.ElementTree
+import decimal, csv, argparse, logging, asyncio, difflib, textwrap, zipfile, tarfile, gzip, sqlite3
+import collections, gc, hashlib, mmap, os, random, re, statistics, time
+
+def rtc():
+    with open("/sys/class/rtc/rtc0/since_epoch") as f:
+        return int(f.read())
+
+docs, index = {}, collections.defaultdict(list)
+for f in sorted(os.listdir("/srv/data"))[:300]:
+    path = os.path.join("/srv/data", f)
+    with open(path) as fh:
+        docs[path] = fh.read().split("\n")
+    for ln, line in enumerate(docs[path]):
+        for w in line.split():
+            index[w].append((path, ln))
+r = random.Random(1)
+words = list(index)
+records = [{"id": i, "name": r.choice(words), "score": r.random(), "tags": r.sample(words, 3),
+            "note": " ".join(r.choice(words) for _ in range(8))} for i in range(100000)]
+with open("/proc/meminfo") as f:
+    mem = {l.split(":")[0]: int(l.split()[1]) for l in f}
+cmdline = open("/proc/cmdline").read().split()
+zero, nowait = "vad.zerofree=1" in cmdline, "vad.nowait=1" in cmdline
+if zero:
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+    with open("/proc/meminfo") as f:
+        free = {l.split(":")[0]: int(l.split()[1]) for l in f}["MemFree"] * 1024
+    # leave some headroom so the kernel does not reclaim or OOM; anonymous pages are zeroed when first written
+    n = max(0, free - (24 << 20))
+    m = mmap.mmap(-1, n)
+    for off in range(0, n, 4096):
+        m[off] = 0
+    m.close()
+# what a pre-forking server does before fork(): move the heap out of the collector, or the first full collection
+# after the resume walks every object and pulls the whole heap across the link (vad.gcfreeze=0 to compare)
+if "vad.gcfreeze=0" not in cmdline:
+    gc.collect()
+    gc.freeze()
+r0, m0 = rtc(), time.monotonic()
+print("VAD-SNAPSHOT-READY modules=%d words=%d records=%d zerofree=%d memfree_kib=%d" % (len(__import__("sys").modules),
+      len(index), len(records), zero, mem["MemFree"]), flush=True)
+while not nowait and rtc() - r0 - (time.monotonic() - m0) < 3:
+    time.sleep(0.02)
+t0 = time.monotonic()
+seed = hashlib.sha256(os.urandom(32) + repr((rtc(), time.time_ns(), time.perf_counter_ns())).encode()).hexdigest()
+g = random.Random(seed)
+hits = 0
+# skewed like the requests of a service: a hot head that every run touches and a tail that differs from run to run
+for w in [words[int(len(words) * g.random() ** 4)] for _ in range(100)]:
+    for path, ln in index[w][:20]:
+        hits += len(docs[path][ln])
+chosen = [records[int(len(records) * g.random() ** 4)] for _ in range(2000)]
+best = sorted(chosen, key=lambda x: x["score"])[-50:]
+out = json.dumps({"hits": hits, "mean": statistics.mean(x["score"] for x in chosen), "best": [x["id"] for x in best]})
+pat = re.compile(g.choice(words)[:3] + r"\w*")
+found = sum(len(pat.findall(x["note"])) for x in chosen)
+print("VAD-RESUME-DONE seed=%s hits=%d found=%d digest=%s work_s=%.2f" % (seed[:16], hits, found,
+      hashlib.sha256(out.encode()).hexdigest()[:16], time.monotonic() - t0), flush=True)
+'
+W
+  # --- END resume workload -----------------------------------------------------------------------------------
   rand_workloads_debian
   fi
 fi
