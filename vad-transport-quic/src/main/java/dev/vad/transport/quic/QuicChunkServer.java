@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (QuicChunkServer server = QuicChunkServer.builder().pack(Path.of("app.vad"))
- *     .certificate(Path.of("cert.pem"), Path.of("key.pem")).listen(7421).build().start()) {
+ *     .certificate(Path.of("cert.pem"), Path.of("key.pem")).listen("0.0.0.0", 7421).build().start()) {
  *   System.out.println(server.uris());
  * }
  * }</pre>

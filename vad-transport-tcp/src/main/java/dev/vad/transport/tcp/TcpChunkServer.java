@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * (see {@code docs/protocol.md}). With {@link Builder#tokens} clients must present one of the bearer tokens.
  *
  * <pre>{@code
- * try (TcpChunkServer server = TcpChunkServer.builder().pack(Path.of("app.vad")).listen(7420).build().start()) {
+ * try (TcpChunkServer server = TcpChunkServer.builder().pack(Path.of("app.vad"))
+ *     .listen("0.0.0.0", 7420).build().start()) {
  *   System.out.println(server.uris());
  *   ...
  * }
