@@ -26,6 +26,24 @@ class BomTest {
     return out;
   }
 
+  /** Each jar gets a stable Automatic-Module-Name (root pom's jar plugin) from its module's property. */
+  @Test
+  void everyJarModuleNamesItsJavaModule() throws IOException {
+    String root = Files.readString(Path.of("..", "pom.xml"));
+    assertThat(root).contains("<Automatic-Module-Name>${vad.module.name}</Automatic-Module-Name>");
+    List<String> names = new ArrayList<>();
+    for (String module : all(Pattern.compile("<module>([^<]+)</module>"), root)) {
+      if (!module.equals("vad-bom")) {
+        String pom = Files.readString(Path.of("..", module, "pom.xml"));
+        List<String> name = all(Pattern.compile("<vad.module.name>([^<]+)</vad.module.name>"), pom);
+        assertThat(name).as("%s sets vad.module.name", module).hasSize(1);
+        assertThat(name.get(0)).matches("dev\\.vad(\\.[a-z]+)+");
+        names.add(name.get(0));
+      }
+    }
+    assertThat(names).doesNotHaveDuplicates();
+  }
+
   @Test
   void everyPublishedModuleIsInTheBom() throws IOException {
     String root = Files.readString(Path.of("..", "pom.xml"));
