@@ -26,7 +26,7 @@ public final class VadCommand implements Runnable {
 
   /** The subcommands, in the order {@code vad --help} lists them. */
   static final List<String> SUBCOMMANDS = List.of("pack", "inspect", "mount", "demo", "trace", "profile", "simulate",
-      "run", "serve", "fetch", "wan", "snapshot", "bench", "plugins");
+      "run", "serve", "fetch", "wan", "snapshot", "bench", "cache", "plugins");
 
   /**
    * A fully configured command line with every subcommand: error handlers, logging setup; set out/err on it before
@@ -90,6 +90,7 @@ public final class VadCommand implements Runnable {
       case "wan" -> new WanCommand();
       case "snapshot" -> new SnapshotCommand();
       case "bench" -> new BenchCommand();
+      case "cache" -> new CacheCommand();
       case "plugins" -> new PluginsCommand();
       default -> throw new IllegalArgumentException("no subcommand " + name);
     };

@@ -106,6 +106,44 @@ final class CacheDirectory implements Closeable {
     return path;
   }
 
+  /**
+   * Locks {@code dir} (an existing cache directory) as {@link #open} does, without checking or creating anything:
+   * null if a process (this one included) has it open. The holder may delete the directory's contents.
+   */
+  static CacheDirectory tryLock(Path dir) throws IOException {
+    Path key = dir.toRealPath();
+    if (!OPEN_IN_THIS_PROCESS.add(key)) {
+      return null;
+    }
+    FileChannel ch = null;
+    try {
+      ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (ch.tryLock() == null) {
+        ch.close();
+        OPEN_IN_THIS_PROCESS.remove(key);
+        return null;
+      }
+      return new CacheDirectory(dir, key, ch);
+    } catch (IOException | RuntimeException e) {
+      if (ch != null) {
+        ch.close();
+      }
+      OPEN_IN_THIS_PROCESS.remove(key);
+      throw e;
+    }
+  }
+
+  /** The appliance id (hex) a cache directory is stamped with, or null if {@code dir} is not a vad cache directory. */
+  static String stampedId(Path dir) {
+    try {
+      List<String> lines = Files.readAllLines(dir.resolve(ID_FILE), StandardCharsets.UTF_8);
+      return lines.size() >= 2 && lines.get(0).equals(FORMAT) && lines.get(1).matches("[0-9a-f]{64}")
+          ? lines.get(1) : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** Releases the lock. */
   @Override
   public void close() throws IOException {
