@@ -35,7 +35,7 @@ record HttpSettings(Duration connectTimeout, Duration requestTimeout, List<Map.E
     long retryMin = number(x, HttpTransportProvider.RETRY_MIN_MILLIS, 100, 1, 3_600_000);
     long retryMax = number(x, HttpTransportProvider.RETRY_MAX_MILLIS, 30_000, retryMin, 3_600_000);
     return new HttpSettings(o.connectTimeout(), o.requestTimeout(), headers(x.get(HttpTransportProvider.HEADERS)),
-        trust, (int) number(x, HttpTransportProvider.BULK_CONNECTIONS, 2, 1, 16),
+        trust, (int) number(x, HttpTransportProvider.BULK_CONNECTIONS, 6, 1, 16),
         (int) number(x, HttpTransportProvider.DEMAND_CONNECTIONS, 6, 1, 64), minRange, maxRange,
         (int) number(x, HttpTransportProvider.MAX_ATTEMPTS, 5, 1, 100), retryMin, retryMax);
   }
