@@ -439,7 +439,7 @@ public final class Scheduler {
   private void send(int u, Priority priority) {
     link.sent(u, now, outstanding == 0);
     sendGen[u]++;
-    if (priority == Priority.PREFETCH) {
+    if (priority == Priority.PREFETCH && config.pacedPrefetch()) { // only paced mode reads it (overtake)
       prefetchOrder.add(((long) sendGen[u] << 32) | u);
     }
     sentAt[u] = now;

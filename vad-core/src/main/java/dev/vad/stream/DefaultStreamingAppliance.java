@@ -390,12 +390,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         cache.put(d, plain.duplicate());
       }
     } catch (IOException e) {
-      if (e instanceof dev.vad.cache.CacheFullException && fatal == null) {
-        fatal = e;
-        waiters.values().forEach(w -> w.completeExceptionally(e));
-        waiters.clear();
-        ready.countDown();
-        complete.countDown();
+      if (e instanceof dev.vad.cache.CacheFullException) {
+        failFatally(e);
       }
       failWaiters(owner, e);
       log.error("{}: cannot store chunk {}: {}", manifest.id().shortHex(), owner, e.getMessage());
@@ -440,17 +436,27 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
 
   /** The source can serve nothing more: every waiter and every later read fails at once with its message. */
   private void sourceGone(SourceGoneException e) {
+    if (failFatally(e)) {
+      log.error("{}: {}", manifest.id().shortHex(), e.getMessage());
+    }
+  }
+
+  /**
+   * The stream cannot go on (the cache's disk is full, the source is gone): the first such failure fails every
+   * waiter, ready and complete, and every later read. Returns whether this call was the first.
+   */
+  private boolean failFatally(IOException e) {
     synchronized (this) {
       if (fatal != null) {
-        return;
+        return false;
       }
       fatal = e;
     }
-    log.error("{}: {}", manifest.id().shortHex(), e.getMessage());
     waiters.values().forEach(w -> w.completeExceptionally(e));
     waiters.clear();
     ready.countDown();
     complete.countDown();
+    return true;
   }
 
   /** The owner's bytes are in the cache, with every chunk that shares them: tells the scheduler and the readers. */
