@@ -9,12 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 
 /**
@@ -66,7 +64,7 @@ final class CdsArchive {
       System.out.printf("CDS archive %s (%d KiB) for %s%n", archive, Files.size(archive) >> 10, jar);
     } finally {
       Files.deleteIfExists(tmp);
-      deleteTree(work);
+      Dirs.deleteTree(work);
     }
   }
 
@@ -148,13 +146,5 @@ final class CdsArchive {
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(new StringWriter(), true));
     return cl;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -113,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
       List<Row> rows = run(out, dir, providers, linkModel);
       printTable(out, rows, linkModel);
     } finally {
-      deleteTree(dir);
+      Dirs.deleteTree(dir);
       log.debug("removed {}", dir);
     }
     out.flush();
@@ -219,13 +218,5 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static String secs(long nanos) {
     return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

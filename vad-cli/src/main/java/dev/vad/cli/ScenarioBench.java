@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The scenario benchmark behind {@code vad bench}: sets up the appliance once (guest, pack, training boots, profile,
@@ -285,7 +283,7 @@ final class ScenarioBench {
             t.toString(), "--marker", marker, "--stop-at-marker", "--memory", memoryMiB + "M"),
             Duration.ofSeconds(c.runTimeoutSeconds));
         say("  %s", seedOf(p.output));
-        deleteTree(cache);
+        Dirs.deleteTree(cache);
         traces.add(t.toString());
       }
       List<String> build = new ArrayList<>(List.of("profile", "build", "--pack", pack.toString()));
@@ -466,7 +464,7 @@ final class ScenarioBench {
       say("      %s round %d oracle          %s", o.link(), o.round(), o.seconds() == null ? "FAILED: " + o.note()
           : String.format(Locale.ROOT, "%6.2f s (simulated on this run's trace)", o.seconds()));
     }
-    deleteTree(dir);
+    Dirs.deleteTree(dir);
     return r;
   }
 
@@ -642,17 +640,6 @@ final class ScenarioBench {
         throw new IOException("vad bench: " + what + " did not come up within 30 s");
       }
       Thread.sleep(200);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 
