@@ -29,7 +29,7 @@ class StartupTest {
 
   @Test
   void vadRunCountsTimeToMarkerFromTheProcessStart() {
-    Metrics m = new Metrics("trace", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    Metrics m = Metrics.builder().policy("trace").initialWaitNanos(0).workloadNanos(0).timeToCompleteNanos(0).build();
     StreamingRun.Result r = new StreamingRun.Result(0, false, false, "", Duration.ofMillis(500),
         Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(4000), m);
     StringWriter err = new StringWriter();

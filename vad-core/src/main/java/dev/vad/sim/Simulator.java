@@ -169,9 +169,11 @@ public final class Simulator {
       long workload = finishedAt >= 0 ? finishedAt : now;
       long fetchTime = Math.max(1, scheduler.completeAt() >= 0 ? scheduler.completeAt() : now);
       double util = Math.min(1.0, linkBusyNanos / (double) fetchTime);
-      return new Metrics(policy.name(), s.readyNanos(), stallCount, stallTotal, workload, scheduler.completeAt(),
-          s.demandMisses(), s.prefetchHits(), s.hits(), s.chunksFetched(), s.bytesFetched(), s.bytesWasted(), 0,
-          util);
+      return Metrics.builder().policy(policy.name()).initialWaitNanos(s.readyNanos()).stallCount(stallCount)
+          .stallNanos(stallTotal).workloadNanos(workload).timeToCompleteNanos(scheduler.completeAt())
+          .demandMisses(s.demandMisses()).prefetchHits(s.prefetchHits()).hits(s.hits())
+          .chunksFetched(s.chunksFetched()).bytesFetched(s.bytesFetched()).bytesWasted(s.bytesWasted())
+          .linkUtilization(util).build();
     }
 
     private void schedule(long time, Kind kind, ChunkKey key, Priority p) {

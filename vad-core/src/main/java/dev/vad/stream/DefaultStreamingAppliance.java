@@ -778,9 +778,12 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     synchronized (vmClock) {
       stalled = blockedTotal + (blockedReaders > 0 ? t - blockedSince : 0);
     }
-    return new Metrics(policyName, wait, stallCount.get(), stalled, elapsed, s.completeNanos(),
-        s.demandMisses(), s.prefetchHits(), s.hits(), s.chunksFetched(), s.bytesFetched(), s.bytesWasted(),
-        corruptChunks.get(), corruptCachedChunks.get(), util);
+    return Metrics.builder().policy(policyName).initialWaitNanos(wait).stallCount(stallCount.get())
+        .stallNanos(stalled).workloadNanos(elapsed).timeToCompleteNanos(s.completeNanos())
+        .demandMisses(s.demandMisses()).prefetchHits(s.prefetchHits()).hits(s.hits())
+        .chunksFetched(s.chunksFetched()).bytesFetched(s.bytesFetched()).bytesWasted(s.bytesWasted())
+        .corruptChunks(corruptChunks.get()).corruptCachedChunks(corruptCachedChunks.get()).linkUtilization(util)
+        .build();
   }
 
   @Override
