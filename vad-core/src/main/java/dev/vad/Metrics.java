@@ -28,6 +28,7 @@ public final class Metrics {
   private final long corruptChunks;
   private final long corruptCachedChunks;
   private final double linkUtilization;
+  private final String policyFailure;
 
   private Metrics(Builder b) {
     this.policy = b.policy;
@@ -45,6 +46,7 @@ public final class Metrics {
     this.corruptChunks = b.corruptChunks;
     this.corruptCachedChunks = b.corruptCachedChunks;
     this.linkUtilization = b.linkUtilization;
+    this.policyFailure = b.policyFailure;
   }
 
   /** A builder with every count 0, every time -1 (not reached) and the policy {@code "unknown"}. */
@@ -70,6 +72,7 @@ public final class Metrics {
     b.corruptChunks = corruptChunks;
     b.corruptCachedChunks = corruptCachedChunks;
     b.linkUtilization = linkUtilization;
+    b.policyFailure = policyFailure;
     return b;
   }
 
@@ -148,6 +151,14 @@ public final class Metrics {
     return linkUtilization;
   }
 
+  /**
+   * Empty while the policy ran as it should; otherwise why it stopped (its first exception) and left the stream to
+   * demand fetching: {@link #policy()} still names the policy that was asked for.
+   */
+  public String policyFailure() {
+    return policyFailure;
+  }
+
   /** Share of first accesses served without waiting, 0..1. */
   public double hitRate() {
     long total = hits + demandMisses;
@@ -172,6 +183,9 @@ public final class Metrics {
     m.put("corruptChunks", corruptChunks);
     m.put("corruptCachedChunks", corruptCachedChunks);
     m.put("linkUtilization", round(linkUtilization));
+    if (!policyFailure.isEmpty()) {
+      m.put("policyFailure", policyFailure);
+    }
     return m;
   }
 
@@ -204,7 +218,8 @@ public final class Metrics {
   @Override
   public String toString() {
     return String.format(Locale.ROOT, "%s: wait %.2fs, %d stalls %.2fs, workload %.2fs, fetched %s, wasted %s",
-        policy, initialWaitNanos / 1e9, stallCount, stallNanos / 1e9, workloadNanos / 1e9,
+        policyFailure.isEmpty() ? policy : policy + " (failed, demand only: " + policyFailure + ")",
+        initialWaitNanos / 1e9, stallCount, stallNanos / 1e9, workloadNanos / 1e9,
         ChunkSizes.format(bytesFetched), ChunkSizes.format(bytesWasted));
   }
 
@@ -235,6 +250,7 @@ public final class Metrics {
     m.put("corruptChunks", corruptChunks);
     m.put("corruptCachedChunks", corruptCachedChunks);
     m.put("linkUtilization", linkUtilization);
+    m.put("policyFailure", policyFailure);
     return m;
   }
 
@@ -255,6 +271,7 @@ public final class Metrics {
     private long corruptChunks = 0;
     private long corruptCachedChunks = 0;
     private double linkUtilization = 0;
+    private String policyFailure = "";
 
     private Builder() {}
 
@@ -330,6 +347,11 @@ public final class Metrics {
 
     public Builder linkUtilization(double linkUtilization) {
       this.linkUtilization = linkUtilization;
+      return this;
+    }
+
+    public Builder policyFailure(String policyFailure) {
+      this.policyFailure = Objects.requireNonNull(policyFailure, "policyFailure");
       return this;
     }
 

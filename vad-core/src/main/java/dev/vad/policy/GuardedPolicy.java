@@ -16,8 +16,14 @@ final class GuardedPolicy implements PrefetchPolicy {
   private Throwable failure;
 
   GuardedPolicy(String name, PrefetchPolicy delegate) {
+    this(name, delegate, null);
+  }
+
+  /** {@code failure}: why the policy could not even start ({@code delegate} is then demand), or null. */
+  GuardedPolicy(String name, PrefetchPolicy delegate, Throwable failure) {
     this.name = name;
     this.delegate = delegate;
+    this.failure = failure;
   }
 
   Throwable failure() {

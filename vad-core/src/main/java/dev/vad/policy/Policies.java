@@ -44,7 +44,7 @@ public final class Policies {
     try {
       p = provider.create(ctx);
     } catch (RuntimeException e) {
-      GuardedPolicy g = new GuardedPolicy(provider.name(), PrefetchPolicy.demand());
+      GuardedPolicy g = new GuardedPolicy(provider.name(), PrefetchPolicy.demand(), e);
       org.slf4j.LoggerFactory.getLogger(Policies.class).warn(
           "policy '{}' failed to start; continuing with demand fetching only", provider.name(), e);
       return g;
@@ -53,6 +53,15 @@ public final class Policies {
       throw new IllegalStateException("policy provider '" + provider.name() + "' returned null");
     }
     return p instanceof GuardedPolicy ? p : new GuardedPolicy(provider.name(), p);
+  }
+
+  /**
+   * Why a policy made by {@link #createGuarded} stopped and left the stream to demand fetching (the first exception
+   * it threw, or its failure to start), or empty while it runs as it should.
+   */
+  public static java.util.Optional<String> failure(PrefetchPolicy policy) {
+    return policy instanceof GuardedPolicy g && g.failure() != null
+        ? java.util.Optional.of(String.valueOf(g.failure())) : java.util.Optional.empty();
   }
 
   /** The registry itself: every provider with where it came from, and those that failed to load ({@code vad plugins}). */

@@ -396,6 +396,11 @@ public final class Scheduler {
    * the units fetched (each once); {@code bytesWasted} counts fetched units no reader has touched yet and every
    * second copy.
    */
+  /** Why the policy stopped and left this stream to demand fetching, or empty; see {@link Policies#failure}. */
+  public java.util.Optional<String> policyFailure() {
+    return Policies.failure(policy);
+  }
+
   public SchedulerStats stats() {
     long wasted = duplicateBytes;
     for (int u = fetched.nextSetBit(0); u >= 0; u = fetched.nextSetBit(u + 1)) {

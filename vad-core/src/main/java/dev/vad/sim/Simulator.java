@@ -173,7 +173,7 @@ public final class Simulator {
           .stallNanos(stallTotal).workloadNanos(workload).timeToCompleteNanos(scheduler.completeAt())
           .demandMisses(s.demandMisses()).prefetchHits(s.prefetchHits()).hits(s.hits())
           .chunksFetched(s.chunksFetched()).bytesFetched(s.bytesFetched()).bytesWasted(s.bytesWasted())
-          .linkUtilization(util).build();
+          .linkUtilization(util).policyFailure(scheduler.policyFailure().orElse("")).build();
     }
 
     private void schedule(long time, Kind kind, ChunkKey key, Priority p) {

@@ -765,10 +765,12 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   public Metrics metrics() {
     SchedulerStats s;
     LinkEstimate link;
+    String policyFailure;
     long t = now();
     synchronized (lock) {
       s = scheduler.stats();
       link = scheduler.linkEstimate();
+      policyFailure = scheduler.policyFailure().orElse("");
     }
     long elapsed = t - openedAt;
     long fetchTime = s.completeNanos() >= 0 ? s.completeNanos() : elapsed;
@@ -783,7 +785,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         .demandMisses(s.demandMisses()).prefetchHits(s.prefetchHits()).hits(s.hits())
         .chunksFetched(s.chunksFetched()).bytesFetched(s.bytesFetched()).bytesWasted(s.bytesWasted())
         .corruptChunks(corruptChunks.get()).corruptCachedChunks(corruptCachedChunks.get()).linkUtilization(util)
-        .build();
+        .policyFailure(policyFailure).build();
   }
 
   @Override

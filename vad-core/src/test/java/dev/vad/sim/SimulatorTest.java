@@ -127,4 +127,46 @@ class SimulatorTest {
     Trace u = new Trace(null, List.of(TraceEvent.read(0, "ram", 0, 1)));
     assertThatThrownBy(() -> run(PrefetchPolicyProvider.demand(), u)).hasMessageContaining("no image 'ram'");
   }
+
+  @Test
+  void aPolicyThatThrowsIsRecordedInTheMetricsAndTheRunFinishesOnDemand() {
+    PrefetchPolicyProvider broken = new PrefetchPolicyProvider() {
+      @Override
+      public String name() {
+        return "breaks-on-arrival";
+      }
+
+      @Override
+      public PrefetchPolicy create(PolicyContext ctx) {
+        return new PrefetchPolicy() {
+          int next;
+
+          @Override
+          public ChunkKey next() {
+            return next < 5 ? new ChunkKey(0, next++) : null;
+          }
+
+          @Override
+          public boolean isReady() {
+            return true;
+          }
+
+          @Override
+          public void onArrival(ChunkKey key) {
+            throw new IllegalStateException("boom at " + key);
+          }
+        };
+      }
+    };
+    Metrics m = run(broken, sequentialReads(20, 1000));
+    assertThat(m.policy()).isEqualTo("breaks-on-arrival");
+    assertThat(m.policyFailure()).contains("IllegalStateException", "boom at");
+    assertThat(m.toString()).contains("failed, demand only");
+    assertThat(m.asMap()).containsKey("policyFailure");
+    assertThat(m.workloadNanos()).isPositive();
+
+    Metrics ok = run(PrefetchPolicyProvider.demand(), sequentialReads(20, 1000));
+    assertThat(ok.policyFailure()).isEmpty();
+    assertThat(ok.asMap()).doesNotContainKey("policyFailure");
+  }
 }
