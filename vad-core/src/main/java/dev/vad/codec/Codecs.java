@@ -14,8 +14,11 @@ public final class Codecs {
 
   private static final class Holder {
     // No self-test here: it would make every codec (zstd's native library among them) load on first use of any.
-    static final NamedRegistry<CodecProvider> REGISTRY = NamedRegistry.load(CodecProvider.class,
-        Codecs.class.getClassLoader(), CodecProvider::name, p -> true, "codec",
+    static final NamedRegistry<CodecProvider> REGISTRY = load(Codecs.class.getClassLoader());
+  }
+
+  private static NamedRegistry<CodecProvider> load(ClassLoader loader) {
+    return NamedRegistry.load(CodecProvider.class, loader, CodecProvider::name, p -> true, "codec",
         "a jar with META-INF/services/dev.vad.codec.CodecProvider adds one");
   }
 
@@ -96,5 +99,13 @@ public final class Codecs {
   /** The registry itself: every provider with where it came from, and those that failed to load ({@code vad plugins}). */
   public static NamedRegistry<CodecProvider> registry() {
     return Holder.REGISTRY;
+  }
+
+  /**
+   * The codecs visible to {@code loader} (a plugin's, an application server's), loaded afresh on each call: keep the
+   * result. Unlike {@link #forName}, its providers are not self-tested.
+   */
+  public static NamedRegistry<CodecProvider> registry(ClassLoader loader) {
+    return load(java.util.Objects.requireNonNull(loader, "loader"));
   }
 }

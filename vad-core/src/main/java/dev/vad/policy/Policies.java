@@ -11,9 +11,12 @@ public final class Policies {
   private Policies() {}
 
   private static final class Holder {
-    static final NamedRegistry<PrefetchPolicyProvider> REGISTRY = NamedRegistry.load(PrefetchPolicyProvider.class,
-        Policies.class.getClassLoader(), PrefetchPolicyProvider::name, p -> true, "policy",
-        "vad-policy adds readahead, trace and oracle; a jar with "
+    static final NamedRegistry<PrefetchPolicyProvider> REGISTRY = load(Policies.class.getClassLoader());
+  }
+
+  private static NamedRegistry<PrefetchPolicyProvider> load(ClassLoader loader) {
+    return NamedRegistry.load(PrefetchPolicyProvider.class, loader, PrefetchPolicyProvider::name, p -> true,
+        "policy", "vad-policy adds readahead, trace and oracle; a jar with "
             + "META-INF/services/dev.vad.policy.PrefetchPolicyProvider adds more");
   }
 
@@ -67,5 +70,13 @@ public final class Policies {
   /** The registry itself: every provider with where it came from, and those that failed to load ({@code vad plugins}). */
   public static NamedRegistry<PrefetchPolicyProvider> registry() {
     return Holder.REGISTRY;
+  }
+
+  /**
+   * The policies visible to {@code loader} (a plugin's, an application server's), loaded afresh on each call: keep
+   * the result; {@link dev.vad.stream.StreamingAppliance.Builder#classLoader} uses it.
+   */
+  public static NamedRegistry<PrefetchPolicyProvider> registry(ClassLoader loader) {
+    return load(Objects.requireNonNull(loader, "loader"));
   }
 }

@@ -86,6 +86,8 @@ public interface StreamingAppliance extends Closeable {
     TransportOptions transportOptions = TransportOptions.DEFAULTS;
     Path cacheRoot;
     PrefetchPolicyProvider policy;
+    String policyName; // set by policy(String): resolved again if classLoader(...) comes after it
+    ClassLoader loader; // null: vad's own
     PolicyOptions policyOptions = PolicyOptions.EMPTY;
     SchedulerConfig schedulerConfig = SchedulerConfig.DEFAULTS;
     Duration readTimeout = Duration.ofSeconds(60);
@@ -120,12 +122,27 @@ public interface StreamingAppliance extends Closeable {
 
     public Builder policy(PrefetchPolicyProvider policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
+      this.policyName = null;
       return this;
     }
 
     /** A policy by registry name; unknown names fail listing the available ones. */
     public Builder policy(String name) {
-      this.policy = Policies.forName(name);
+      this.policy = loader == null ? Policies.forName(name) : Policies.registry(loader).forName(name);
+      this.policyName = name;
+      return this;
+    }
+
+    /**
+     * Find policies by name ({@link #policy(String)}) and transports by URI scheme ({@link #uri}) among the providers
+     * visible to {@code loader} (e.g. a plugin's class loader, or an application server's context loader) instead of
+     * vad's own. Codecs are still found through vad's class loader.
+     */
+    public Builder classLoader(ClassLoader loader) {
+      this.loader = Objects.requireNonNull(loader, "loader");
+      if (policyName != null) {
+        policy(policyName);
+      }
       return this;
     }
 
@@ -179,12 +196,14 @@ public interface StreamingAppliance extends Closeable {
       if ((source == null) == (uri == null)) {
         throw new IllegalStateException("exactly one of source(...) and uri(...) is required");
       }
-      if (policy.simulationOnly()) { // it would fail to start and leave the stream on demand fetching, silently
+      if (policy != null && policy.simulationOnly()) { // it would fail to start and fetch on demand, silently
         throw new IllegalArgumentException("policy '" + policy.name() + "' only works in simulation (vad simulate); "
             + "a live stream needs another: " + Policies.names().stream()
             .filter(n -> !Policies.forName(n).simulationOnly()).toList());
       }
-      ChunkSource s = source != null ? source : Transports.open(uri, transportOptions);
+      ChunkSource s = source != null ? source
+          : loader == null ? Transports.open(uri, transportOptions)
+          : Transports.open(Transports.registry(loader), uri, transportOptions);
       try {
         return DefaultStreamingAppliance.open(this, s);
       } catch (IOException | RuntimeException e) {
