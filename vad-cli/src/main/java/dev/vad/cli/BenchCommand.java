@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         + "between two network namespaces, for: zstd-full (curl of a zstd -19 --long tarball, decompress, boot), "
         + "qemu-curl and qemu-curl-tuned (QEMU's curl block driver against nginx, default and larger readahead), "
         + "nbd (qemu-nbd read-only, QEMU's nbd client), vad-full, vad-demand, vad-readahead, vad-trace (vad run over "
-        + "vad+tcp), oracle (vad simulate on the vad-trace run's own trace) and local (the floor).",
+        + "vad+tcp), http-trace (vad run of the same pack from nginx over http), oracle (vad simulate on the "
+        + "vad-trace run's own trace) and local (the floor).",
         "Needs root, python3 + iproute2 (tools/wan/wan.py), QEMU; nginx, curl, zstd, qemu-nbd and QEMU's curl "
             + "driver (Debian qemu-block-extra) for the systems that use them: what is missing is skipped with the "
             + "reason. The profile for vad-trace is built from three training boots; each test boot is a different "
@@ -54,7 +55,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--systems", paramLabel = "NAME[,...]", split = ",",
       description = "Systems to run (default: all): zstd-full, qemu-curl, qemu-curl-tuned, nbd, vad-full, "
-          + "vad-demand, vad-readahead, vad-trace, oracle, local.")
+          + "vad-demand, vad-readahead, vad-trace, http-trace, oracle, local; on request: vad-trace-paced, "
+          + "http-trace-paced (with --paced-prefetch).")
   List<String> systems = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out",
@@ -104,9 +106,9 @@ public final class BenchCommand implements Callable<Integer> {
     c.rounds = ci && spec.commandLine().getParseResult().matchedOption("--rounds") == null ? 1 : rounds;
     List<String> sys = !systems.isEmpty() ? systems : ci ? ScenarioBench.CI_SYSTEMS : ScenarioBench.ALL_SYSTEMS;
     for (String s : sys) {
-      if (!ScenarioBench.ALL_SYSTEMS.contains(s)) {
+      if (!ScenarioBench.ALL_SYSTEMS.contains(s) && !ScenarioBench.EXTRA_SYSTEMS.contains(s)) {
         throw new ParameterException(spec.commandLine(), "--systems: unknown system '" + s + "' (known: "
-            + ScenarioBench.ALL_SYSTEMS_TEXT + ")");
+            + ScenarioBench.ALL_SYSTEMS_TEXT + "; on request: " + ScenarioBench.EXTRA_SYSTEMS_TEXT + ")");
       }
     }
     c.systems = List.copyOf(sys);

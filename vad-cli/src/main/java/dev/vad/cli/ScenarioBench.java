@@ -35,8 +35,11 @@ import java.util.regex.Pattern;
  */
 final class ScenarioBench {
   static final List<String> ALL_SYSTEMS = List.of("zstd-full", "qemu-curl", "qemu-curl-tuned", "nbd", "vad-full",
-      "vad-demand", "vad-readahead", "vad-trace", "oracle", "local");
+      "vad-demand", "vad-readahead", "vad-trace", "http-trace", "oracle", "local");
+  /** Run only when named: variants for comparing vad's own settings. */
+  static final List<String> EXTRA_SYSTEMS = List.of("vad-trace-paced", "http-trace-paced");
   static final String ALL_SYSTEMS_TEXT = String.join(", ", ALL_SYSTEMS);
+  static final String EXTRA_SYSTEMS_TEXT = String.join(", ", EXTRA_SYSTEMS);
   static final List<String> CI_SYSTEMS = List.of("vad-full", "vad-demand", "vad-trace");
 
   private static final String NS_SERVER = "vbA";
@@ -198,7 +201,8 @@ final class ScenarioBench {
   }
 
   private String missing(String system) {
-    boolean http = system.equals("zstd-full") || system.startsWith("qemu-curl") || system.equals("nbd");
+    boolean http = system.equals("zstd-full") || system.startsWith("qemu-curl") || system.equals("nbd")
+        || system.startsWith("http-");
     if (http && which("nginx") == null) {
       return "nginx not found (Debian package nginx)";
     }
@@ -261,6 +265,8 @@ final class ScenarioBench {
       Files.deleteIfExists(link);
       Files.createSymbolicLink(link, guest.dir().resolve(f));
     }
+    Files.deleteIfExists(www.resolve("app.vad"));
+    Files.createSymbolicLink(www.resolve("app.vad"), work.resolve("app.vad")); // for the http-* systems
     Path cmdline = work.resolve("cmdline");
     Files.writeString(cmdline, guest.append(c.workload));
     String stamp = guest.dir().getFileName() + " " + c.workload;
@@ -373,8 +379,13 @@ final class ScenarioBench {
   }
 
   private boolean usesHttp() {
-    return c.systems.stream().anyMatch(s -> (s.equals("zstd-full") || s.startsWith("qemu-curl") || s.equals("nbd"))
-        && !skipped.containsKey(s));
+    return c.systems.stream().anyMatch(s -> (s.equals("zstd-full") || s.startsWith("qemu-curl") || s.equals("nbd")
+        || s.startsWith("http-")) && !skipped.containsKey(s));
+  }
+
+  /** A system that is a {@code vad run}: {@code vad-POLICY} over vad+tcp, {@code http-POLICY} from nginx. */
+  static boolean isVadRun(String system) {
+    return system.startsWith("vad-") || system.startsWith("http-");
   }
 
   private void server(String name, List<String> cmd) throws IOException {
@@ -437,10 +448,17 @@ final class ScenarioBench {
       case "nbd" -> cmd = List.of("bash", "-c", fetchBoot + qemu + "file=nbd://" + SERVER_IP + ":" + NBD_PORT
           + ",format=raw,if=virtio,readonly=on");
       default -> {
-        String policy = system.substring("vad-".length());
-        List<String> v = new ArrayList<>(List.of("run", "vad+tcp://" + SERVER_IP + ":" + VAD_PORT + "/"
-            + appId(), "--cache", dir.resolve("cache").toString(), "--policy", policy, "--marker", marker,
-            "--stop-at-marker", "--memory", memoryMiB + "M", "--timeout", c.runTimeoutSeconds + "s"));
+        String policy = system.substring(system.indexOf('-') + 1);
+        boolean paced = policy.endsWith("-paced");
+        policy = paced ? policy.substring(0, policy.length() - "-paced".length()) : policy;
+        String uri = system.startsWith("http-") ? url + "/app.vad#id=" + appId()
+            : "vad+tcp://" + SERVER_IP + ":" + VAD_PORT + "/" + appId();
+        List<String> v = new ArrayList<>(List.of("run", uri, "--cache", dir.resolve("cache").toString(), "--policy",
+            policy, "--marker", marker, "--stop-at-marker", "--memory", memoryMiB + "M", "--timeout",
+            c.runTimeoutSeconds + "s"));
+        if (paced) {
+          v.add("--paced-prefetch");
+        }
         if (record) {
           v.addAll(List.of("--record", dir.resolve("test.trace").toString()));
         }
@@ -450,7 +468,7 @@ final class ScenarioBench {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", NS_CLIENT));
     full.addAll(cmd);
     long before = wireBytes();
-    Timed t = timed(full, system.startsWith("vad-"));
+    Timed t = timed(full, isVadRun(system));
     long wire = wireBytes() - before;
     Path log = c.out.resolve("logs");
     Files.createDirectories(log);

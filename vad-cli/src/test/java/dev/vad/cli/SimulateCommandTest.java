@@ -149,21 +149,24 @@ class SimulateCommandTest {
   void pacedPrefetchReachesTheSimulator() throws IOException {
     Trace t = Trace.read(test);
     List<Double> workload = new ArrayList<>();
-    for (boolean paced : new boolean[] {false, true}) {
+    // the simulated link completes answers in order, as vad+tcp does: auto (the default) paces there
+    String[][] flags = {{"--paced-prefetch=off"}, {"--paced-prefetch"}, {}, {"--paced-prefetch=auto"}};
+    SchedulerConfig.Pacing[] expected = {SchedulerConfig.Pacing.OFF, SchedulerConfig.Pacing.ON,
+        SchedulerConfig.Pacing.ON, SchedulerConfig.Pacing.ON};
+    for (int i = 0; i < flags.length; i++) {
       List<String> args = new ArrayList<>(List.of("--policy", "full", "--json"));
-      if (paced) {
-        args.add("--paced-prefetch");
-      }
+      args.addAll(List.of(flags[i]));
       JsonNode row = byPolicy(simulate(args.toArray(String[]::new)).succeeded()).get("full");
       Metrics m = Simulator.builder().manifest(fx.manifest).trace(t).link(LinkModel.of("20mbit", "40ms"))
-          .policy(Policies.forName("full")).schedulerConfig(SchedulerConfig.DEFAULTS.withPacedPrefetch(paced))
+          .policy(Policies.forName("full")).schedulerConfig(SchedulerConfig.DEFAULTS.withPacing(expected[i]))
           .build().run();
-      assertThat(row.get("workloadMs").asDouble()).as("paced " + paced).isEqualTo(m.asMap().get("workloadMs"));
-      assertThat(row.get("linkUtilization").asDouble()).as("paced " + paced)
-          .isEqualTo(m.asMap().get("linkUtilization"));
+      String as = String.join(" ", flags[i]);
+      assertThat(row.get("workloadMs").asDouble()).as(as).isEqualTo(m.asMap().get("workloadMs"));
+      assertThat(row.get("linkUtilization").asDouble()).as(as).isEqualTo(m.asMap().get("linkUtilization"));
       workload.add(row.get("workloadMs").asDouble());
     }
     assertThat(workload.get(1)).as("the option changes the run").isNotEqualTo(workload.get(0));
+    simulate("--policy", "full", "--paced-prefetch=sometimes").failedWith(2, "'sometimes' is not one of auto, on, off");
   }
 
   @Test

@@ -13,35 +13,69 @@ import java.util.Objects;
  *     grow); afterwards one BDP, probing at 1.25 now and then
  * @param minWindowBytes floor of the prefetch window
  * @param maxWindowBytes ceiling of the prefetch window
- * @param pacedPrefetch after startup, keep one chunk more than the BDP in flight and pace prefetch requests at 0.95 ×
- *     the estimated rate (probing at 1.1): ~95% of a 20 Mbit/s, 40 ms link with 64 KiB chunks instead of ~78%, but
- *     it trusts the bandwidth estimate, and under 1% loss QUIC's overshoots so that pacing runs above the path and
- *     the extra chunk queues ahead of demand misses ({@code NetnsMissLatencyTest}); off by default
+ * @param pacing whether prefetch is paced after startup: one chunk more than the BDP in flight, requests released at
+ *     0.95 × the estimated rate (probing at 1.1): ~95% of a 20 Mbit/s, 40 ms link with 64 KiB chunks instead of
+ *     ~78% (see benchmarks/RESULTS.md). It trusts the bandwidth estimate, which holds on a source whose answers
+ *     complete in the order their bytes crossed the link (one ordered stream: vad+tcp, vad+tls) and overshoots where
+ *     they do not (vad+quic under loss, whose streams complete out of order), so {@link Pacing#AUTO}, the default,
+ *     paces exactly when {@link dev.vad.transport.ChunkSource#completesInOrder()} says so
  */
 public record SchedulerConfig(LinkEstimate initialLink, double windowFactor, long minWindowBytes,
-    long maxWindowBytes, boolean pacedPrefetch) {
+    long maxWindowBytes, Pacing pacing) {
+
+  /** Prefetch pacing: by the source ({@link #AUTO}), always, never. */
+  public enum Pacing {
+    /** Paced when the source completes answers in order ({@code ChunkSource.completesInOrder()}). */
+    AUTO,
+    ON,
+    OFF
+  }
 
   public static final SchedulerConfig DEFAULTS =
-      new SchedulerConfig(new LinkEstimate(2.5e6, 40_000_000L), 2.0, 128 * 1024, 64L * 1024 * 1024, false);
+      new SchedulerConfig(new LinkEstimate(2.5e6, 40_000_000L), 2.0, 128 * 1024, 64L * 1024 * 1024, Pacing.AUTO);
 
-  /** Pacing off, as before the option existed. */
+  /** Pacing by the source ({@link Pacing#AUTO}). */
   public SchedulerConfig(LinkEstimate initialLink, double windowFactor, long minWindowBytes, long maxWindowBytes) {
-    this(initialLink, windowFactor, minWindowBytes, maxWindowBytes, false);
+    this(initialLink, windowFactor, minWindowBytes, maxWindowBytes, Pacing.AUTO);
+  }
+
+  /** Pacing always on or always off. */
+  public SchedulerConfig(LinkEstimate initialLink, double windowFactor, long minWindowBytes, long maxWindowBytes,
+      boolean pacedPrefetch) {
+    this(initialLink, windowFactor, minWindowBytes, maxWindowBytes, pacedPrefetch ? Pacing.ON : Pacing.OFF);
   }
 
   public SchedulerConfig {
     Objects.requireNonNull(initialLink, "initialLink");
+    Objects.requireNonNull(pacing, "pacing");
     if (!(windowFactor >= 1.0) || minWindowBytes <= 0 || maxWindowBytes < minWindowBytes) {
       throw new IllegalArgumentException("bad scheduler config: factor " + windowFactor + ", window ["
           + minWindowBytes + ", " + maxWindowBytes + "]");
     }
   }
 
+  /**
+   * Whether the scheduler paces prefetch: {@link Pacing#ON}, or {@link Pacing#AUTO} once {@link #forSource} has
+   * resolved it to on. An unresolved AUTO reads as off.
+   */
+  public boolean pacedPrefetch() {
+    return pacing == Pacing.ON;
+  }
+
+  /** {@link Pacing#AUTO} resolved for a source: on when its answers complete in order, else off. */
+  public SchedulerConfig forSource(boolean completesInOrder) {
+    return pacing != Pacing.AUTO ? this : withPacing(completesInOrder ? Pacing.ON : Pacing.OFF);
+  }
+
   public SchedulerConfig withInitialLink(LinkEstimate link) {
-    return new SchedulerConfig(link, windowFactor, minWindowBytes, maxWindowBytes, pacedPrefetch);
+    return new SchedulerConfig(link, windowFactor, minWindowBytes, maxWindowBytes, pacing);
   }
 
   public SchedulerConfig withPacedPrefetch(boolean paced) {
-    return new SchedulerConfig(initialLink, windowFactor, minWindowBytes, maxWindowBytes, paced);
+    return withPacing(paced ? Pacing.ON : Pacing.OFF);
+  }
+
+  public SchedulerConfig withPacing(Pacing pacing) {
+    return new SchedulerConfig(initialLink, windowFactor, minWindowBytes, maxWindowBytes, pacing);
   }
 }

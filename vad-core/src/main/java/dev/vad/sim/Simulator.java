@@ -53,7 +53,9 @@ public final class Simulator {
     this.options = b.options;
     this.observer = b.observer;
     this.timeline = b.timeline;
-    this.config = (b.config == null ? SchedulerConfig.DEFAULTS : b.config).withInitialLink(link.asEstimate());
+    // the simulated link is one FIFO, whose answers complete in order as over vad+tcp: AUTO pacing resolves to on
+    this.config = (b.config == null ? SchedulerConfig.DEFAULTS : b.config).withInitialLink(link.asEstimate())
+        .forSource(true);
   }
 
   public static Builder builder() {

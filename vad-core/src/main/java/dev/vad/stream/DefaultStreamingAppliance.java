@@ -139,7 +139,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("vad-timer"));
     synchronized (lock) {
       this.scheduler = new Scheduler(manifest, source.profile().orElse(null), provider, b.policyOptions,
-          b.schedulerConfig, this::cachedWithDuplicates, now());
+          b.schedulerConfig.forSource(source.completesInOrder()), this::cachedWithDuplicates, now());
     }
   }
 

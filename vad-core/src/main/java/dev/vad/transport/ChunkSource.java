@@ -54,6 +54,16 @@ public interface ChunkSource extends Closeable {
   /** A short description for logs and metrics: scheme and address. */
   String describe();
 
+  /**
+   * Whether answers complete in the order their bytes crossed the link, as on one ordered byte stream (vad+tcp,
+   * vad+tls). The scheduler then paces prefetch by default ({@link dev.vad.sched.SchedulerConfig.Pacing#AUTO}): its
+   * bandwidth samples hold there. False (the default) where answers can complete late and out of order (QUIC streams
+   * waiting for a lost packet, several HTTP connections) or where pacing does not apply (local files).
+   */
+  default boolean completesInOrder() {
+    return false;
+  }
+
   /** Receives responses. Implementations must not block for long: they run on transport threads. */
   interface Listener {
     /** The stored bytes of {@code key} (read the remaining bytes; the buffer is the listener's to keep). */

@@ -413,4 +413,10 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
       disconnectedSinceNanos = now;
     }
   }
+
+  /** One TCP connection (inside TLS or not) carries every answer: they complete in the order they crossed it. */
+  @Override
+  public boolean completesInOrder() {
+    return true;
+  }
 }
