@@ -55,6 +55,9 @@ public final class TestAppliances {
   }
 
   private static byte[] mixedImage(long seed, int chunkSize, int chunks) {
+    if (chunks < 1) { // the last chunk is a short one, a third shorter than the rest
+      throw new IllegalArgumentException("each image needs at least one chunk: " + chunks);
+    }
     SplittableRandom random = new SplittableRandom(seed);
     int size = chunks * chunkSize - chunkSize / 3;
     byte[] b = new byte[size];
