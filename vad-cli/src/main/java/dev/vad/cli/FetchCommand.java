@@ -62,6 +62,7 @@ public final class FetchCommand implements Callable<Integer> {
   @Mixin TransportFlags transportFlags;
   @Mixin HttpFlags httpFlags;
   @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin ProfileOption profileOption;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "vad+tcp://HOST:PORT/<id>, file:/path/app.vad, ... (the schemes on the classpath).")
@@ -166,8 +167,8 @@ public final class FetchCommand implements Callable<Integer> {
   private StreamingAppliance open(URI uri, TransportOptions transport, PrefetchPolicyProvider provider,
       PolicyOptions options) throws IOException {
     try {
-      return StreamingAppliance.builder().uri(uri).transportOptions(transport).cache(cache).policy(provider)
-          .policyOptions(options).schedulerConfig(schedulerConfig()).open();
+      return profileOption.apply(spec, uri, StreamingAppliance.builder().uri(uri).transportOptions(transport)
+          .cache(cache).policy(provider).policyOptions(options).schedulerConfig(schedulerConfig())).open();
     } catch (SessionTimeoutException e) {
       throw timeoutFailure(uri, e);
     } catch (ConnectException e) {

@@ -55,6 +55,7 @@ public final class MountCommand implements Callable<Integer> {
   @Mixin TransportFlags transportFlags;
   @Mixin HttpFlags httpFlags;
   @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin ProfileOption profileOption;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -119,6 +120,7 @@ public final class MountCommand implements Callable<Integer> {
     StreamingAppliance.Builder b = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
         .policyOptions(options).readTimeout(timeout).schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS))
         .transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)));
+    profileOption.apply(spec, source, b);
     if (recorder != null) {
       b.recorder(recorder);
     }

@@ -5,6 +5,7 @@ import dev.vad.Profile;
 import dev.vad.pack.PackReader;
 import dev.vad.pack.PackSummary;
 import dev.vad.pack.PackWriter;
+import dev.vad.pack.ProfileFile;
 import dev.vad.policies.ProfileBuilder;
 import dev.vad.policy.Durations;
 import dev.vad.trace.Trace;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -24,10 +26,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "build", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Build a profile from traces of the pack's workload and embed it: the pack is rewritten with the "
         + "profile's chunks first (one contiguous prefix), without recompressing; the appliance id stays the same. "
-        + "Writes the pack in place unless -o is given.",
+        + "Writes the pack in place unless -o is given. With --name the profile is written beside the pack as "
+        + "APP.NAME.vadprof instead and the pack is left as it is: one appliance, several named profiles "
+        + "(--profile NAME on vad run, mount, fetch), no chunk data copied.",
     footer = {"%nExamples:", "  vad profile build --pack app.vad boot1.trace boot2.trace boot3.trace",
         "  vad profile build --pack app.vad --min-share 0.5 boot*.trace -o profiled.vad",
-        "  vad profile build --pack app.vad --cluster-gap 50ms boot*.trace"})
+        "  vad profile build --pack app.vad --cluster-gap 50ms boot*.trace",
+        "  vad profile build --pack app.vad --name scan scan1.trace scan2.trace   # writes app.scan.vadprof"})
 public final class ProfileBuildCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
@@ -48,12 +53,24 @@ public final class ProfileBuildCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   long clusterGapNanos;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "OUT.vad", description = "Where to write (default: the pack).")
+  @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "Where to write (default: the pack, or "
+      + "with --name APP.NAME.vadprof beside it).")
   Path output;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "Write a named profile file instead of embedding: "
+      + "A-Z a-z 0-9 . _ - (up to 64).")
+  String name;
 
   @Override
   public Integer call() throws Exception {
-    Path out = output == null ? pack : output;
+    if (name != null) {
+      try {
+        ProfileFile.checkName(name);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--name: " + e.getMessage());
+      }
+    }
+    Path out = output != null ? output : name != null ? ProfileFile.beside(pack, name) : pack;
     PrintWriter err = spec.commandLine().getErr();
     Profile profile;
     PackSummary summary;
@@ -70,6 +87,21 @@ public final class ProfileBuildCommand implements Callable<Integer> {
         events += t.size();
       }
       profile = builder.build();
+      if (name != null) {
+        long t0 = System.nanoTime();
+        ProfileFile.write(out, name, m, profile);
+        PrintWriter o = spec.commandLine().getOut();
+        o.println("profile '" + name + "' of " + pack + " written to " + out);
+        Formats.field(o, "appliance id", m.id().hex());
+        Formats.field(o, "traces", traceFiles.size() + " (" + TraceSummary.plural(events, "event") + ")");
+        Formats.field(o, "min share", String.format(Locale.ROOT, "%.2f", minShare));
+        Formats.field(o, "cluster gap", Durations.format(clusterGapNanos));
+        ProfileStats.of(profile, m).print(o);
+        Formats.field(o, "file size", Formats.size(java.nio.file.Files.size(out)));
+        Formats.field(o, "elapsed", Formats.seconds(java.time.Duration.ofNanos(System.nanoTime() - t0)));
+        o.flush();
+        return 0;
+      }
       summary = PackWriter.relayout(reader, profile, out);
     }
     PrintWriter o = spec.commandLine().getOut();

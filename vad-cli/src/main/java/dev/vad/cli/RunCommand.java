@@ -52,6 +52,7 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin TransportFlags transportFlags;
   @Mixin HttpFlags httpFlags;
   @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin ProfileOption profileOption;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -153,6 +154,7 @@ public final class RunCommand implements Callable<Integer> {
     StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
         .policyOptions(options).transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)))
         .schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS));
+    profileOption.apply(spec, source, ab);
     if (recorder != null) {
       ab.recorder(recorder);
     }

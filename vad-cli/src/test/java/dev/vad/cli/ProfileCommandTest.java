@@ -90,6 +90,43 @@ class ProfileCommandTest {
   }
 
   @Test
+  void buildWithNameWritesAProfileFileBesideThePackWhichRunsUse() throws IOException {
+    byte[] packBefore = Files.readAllBytes(fx.pack);
+    Cli r = Cli.run("profile", "build", "--pack", fx.pack.toString(), "--name", "scan", t1.toString(), t2.toString())
+        .succeeded();
+    Path file = dev.vad.pack.ProfileFile.beside(fx.pack, "scan");
+    assertThat(r.out()).startsWith("profile 'scan' of " + fx.pack + " written to " + file);
+    assertThat(Files.readAllBytes(fx.pack)).as("the pack is left alone").isEqualTo(packBefore);
+    Profile expected = new ProfileBuilder(fx.manifest).add(fx.run(1)).add(fx.run(2)).build();
+    assertThat(dev.vad.pack.ProfileFile.read(file, fx.manifest).profile()).isEqualTo(expected);
+    assertWorkingSet(r.fields(), expected);
+
+    String uri = fx.pack.toUri().toString();
+    Cli.run("fetch", uri, "--cache", dir.resolve("c1").toString(), "--policy", "trace", "--profile", "scan")
+        .succeeded();
+    Cli.run("fetch", uri, "--cache", dir.resolve("c2").toString(), "--policy", "trace", "--profile", file.toString())
+        .succeeded();
+    Cli.run("fetch", uri, "--cache", dir.resolve("c3").toString(), "--profile", "import")
+        .failedWith(2, "--profile import: no " + dev.vad.pack.ProfileFile.beside(fx.pack, "import"),
+            "vad profile build --pack");
+    Cli.run("fetch", uri, "--cache", dir.resolve("c3").toString(), "--profile", "a/none.vadprof")
+        .failedWith(2, "--profile: no such file: a/none.vadprof");
+    Cli.run("profile", "build", "--pack", fx.pack.toString(), "--name", "bad name", t1.toString())
+        .failedWith(2, "--name: bad profile name 'bad name'");
+
+    // a profile built for another appliance is refused before anything is fetched
+    Path otherImage = Files.write(dir.resolve("other.img"), new byte[3 << 16]);
+    Path otherPack = dir.resolve("other.vad");
+    Cli.run("pack", "-i", "disk=" + otherImage, "-o", otherPack.toString()).succeeded();
+    try (PackReader reader = PackReader.open(otherPack)) {
+      dev.vad.pack.ProfileFile.write(dev.vad.pack.ProfileFile.beside(otherPack, "x"), "x", reader.manifest(),
+          Profile.empty());
+    }
+    Cli.run("fetch", uri, "--cache", dir.resolve("c4").toString(), "--profile",
+        dev.vad.pack.ProfileFile.beside(otherPack, "x").toString()).failedWith(1, "was built for appliance");
+  }
+
+  @Test
   void duplicateChunksAreStoredAndCountedOnce() throws IOException {
     byte[] bytes = new byte[1 << 20];
     new java.util.Random(5).nextBytes(bytes);

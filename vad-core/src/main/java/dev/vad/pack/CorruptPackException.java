@@ -16,6 +16,12 @@ public class CorruptPackException extends IOException {
     this(String.valueOf(file), offset, what);
   }
 
+  /** For subclasses that word the whole message themselves. */
+  protected CorruptPackException(long offset, String message) {
+    super(message);
+    this.offset = offset;
+  }
+
   /** Absolute byte offset in the pack where the problem was found. */
   public long offset() {
     return offset;

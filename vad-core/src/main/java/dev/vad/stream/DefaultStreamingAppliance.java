@@ -5,7 +5,9 @@ import dev.vad.ChunkKey;
 import dev.vad.ImageSpec;
 import dev.vad.Manifest;
 import dev.vad.Metrics;
+import dev.vad.Profile;
 import dev.vad.cache.ChunkCache;
+import dev.vad.pack.ProfileFile;
 import dev.vad.policy.Durations;
 import dev.vad.policy.LinkEstimate;
 import dev.vad.policy.PrefetchPolicyProvider;
@@ -115,7 +117,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   /** The first of {@link #corruptAtSource}: the appliance can never complete. */
   private volatile IOException sourceCorrupt;
 
-  private DefaultStreamingAppliance(StreamingAppliance.Builder b, ChunkSource source, ChunkCache cache) {
+  private DefaultStreamingAppliance(StreamingAppliance.Builder b, ChunkSource source, ChunkCache cache,
+      Profile profile) {
     this.manifest = source.manifest();
     this.source = source;
     this.cache = cache;
@@ -138,16 +141,19 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(chunkSize));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("vad-timer"));
     synchronized (lock) {
-      this.scheduler = new Scheduler(manifest, source.profile().orElse(null), provider, b.policyOptions,
+      this.scheduler = new Scheduler(manifest, profile, provider, b.policyOptions,
           b.schedulerConfig.forSource(source.completesInOrder()), this::cachedWithDuplicates, now());
     }
   }
 
   static StreamingAppliance open(StreamingAppliance.Builder b, ChunkSource source) throws IOException {
+    // a named profile replaces the source's (the pack's embedded one); checked against this appliance before anything
+    Profile profile = b.profileFile != null ? ProfileFile.read(b.profileFile, source.manifest()).profile()
+        : source.profile().orElse(null);
     ChunkCache cache = ChunkCache.open(b.cacheRoot, source.manifest());
     DefaultStreamingAppliance app;
     try {
-      app = new DefaultStreamingAppliance(b, source, cache);
+      app = new DefaultStreamingAppliance(b, source, cache, profile);
     } catch (RuntimeException e) {
       cache.close();
       throw e;

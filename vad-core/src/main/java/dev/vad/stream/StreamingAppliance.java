@@ -88,6 +88,7 @@ public interface StreamingAppliance extends Closeable {
     PrefetchPolicyProvider policy;
     String policyName; // set by policy(String): resolved again if classLoader(...) comes after it
     ClassLoader loader; // null: vad's own
+    Path profileFile; // null: the source's (the pack's embedded) profile
     PolicyOptions policyOptions = PolicyOptions.EMPTY;
     SchedulerConfig schedulerConfig = SchedulerConfig.DEFAULTS;
     Duration readTimeout = Duration.ofSeconds(60);
@@ -143,6 +144,16 @@ public interface StreamingAppliance extends Closeable {
       if (policyName != null) {
         policy(policyName);
       }
+      return this;
+    }
+
+    /**
+     * Prefetch by this named profile ({@link dev.vad.pack.ProfileFile}, e.g. {@code app.import.vadprof}) instead of
+     * the pack's embedded one. It is checked against the appliance when the stream opens: one built for another
+     * appliance, or damaged, fails the open.
+     */
+    public Builder profileFile(Path file) {
+      this.profileFile = Objects.requireNonNull(file, "file");
       return this;
     }
 
