@@ -38,6 +38,11 @@ public final class HttpTransportProvider implements TransportProvider {
   public static final String RETRY_MIN_MILLIS = "http.retryMinMillis";
   /** Longest retry delay in ms, also the cap on a server's Retry-After (default 30000). */
   public static final String RETRY_MAX_MILLIS = "http.retryMaxMillis";
+  /**
+   * {@link dev.vad.transport.TransportOptions#extra()} key: {@code true} (default) offers HTTP/2 to https origins
+   * through ALPN, {@code false} speaks HTTP/1.1 only.
+   */
+  public static final String HTTP2 = "http.http2";
 
   @Override
   public String scheme() {

@@ -71,6 +71,24 @@ class HttpsTest {
   }
 
   @Test
+  void speaksHttp2WhenTheServerOffersItAndHttp11WhenToldTo() throws Exception {
+    URI uri = URI.create("https://localhost:" + nginx.port + "/app.vad#id=" + manifest.id().hex());
+    int before = nginx.log("origin.log").size();
+    Map<String, String> h2 = Fetch.images(uri, trusting(), dir.resolve("cache-h2"));
+    var h2Lines = nginx.log("origin.log").subList(before, nginx.log("origin.log").size());
+    assertThat(h2Lines).isNotEmpty().allSatisfy(l -> assertThat(l).endsWith(" HTTP/2.0").contains(" 206 "));
+
+    before = nginx.log("origin.log").size();
+    Map<String, String> h1 = Fetch.images(uri, trusting().withExtra(HttpTransportProvider.HTTP2, "false"),
+        dir.resolve("cache-h1"));
+    var h1Lines = nginx.log("origin.log").subList(before, nginx.log("origin.log").size());
+    assertThat(h1Lines).isNotEmpty().allSatisfy(l -> assertThat(l).endsWith(" HTTP/1.1"));
+    assertThat(h2).isEqualTo(h1).containsOnlyKeys("disk", "ram");
+    assertThatThrownBy(() -> Transports.open(uri, trusting().withExtra(HttpTransportProvider.HTTP2, "maybe")))
+        .hasMessageContaining("http.http2 must be true or false");
+  }
+
+  @Test
   void anUnknownCaIsRefusedWithAHint() {
     URI uri = URI.create("https://localhost:" + nginx.port + "/app.vad");
     assertThatThrownBy(() -> Transports.open(uri, new TransportOptions(Duration.ofSeconds(5),

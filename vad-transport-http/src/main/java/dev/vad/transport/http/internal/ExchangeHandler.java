@@ -24,15 +24,22 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private final Origin origin;
   private final Exchange.Lane lane;
   private final Duration requestTimeout;
+  /** On an HTTP/2 stream: one exchange, then the stream is done (closing it early resets it). */
+  private final boolean stream;
   private Exchange current;
   private long expected;
   private boolean keepAlive;
 
   ExchangeHandler(HttpClient client, Origin origin, Exchange.Lane lane, Duration requestTimeout) {
+    this(client, origin, lane, requestTimeout, false);
+  }
+
+  ExchangeHandler(HttpClient client, Origin origin, Exchange.Lane lane, Duration requestTimeout, boolean stream) {
     this.client = client;
     this.origin = origin;
     this.lane = lane;
     this.requestTimeout = requestTimeout;
+    this.stream = stream;
   }
 
   Origin origin() {
@@ -109,7 +116,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             return;
           }
           ex.end();
-          if (keepAlive) {
+          if (stream) {
+            ctx.close();
+          } else if (keepAlive) {
             client.release(ctx.channel(), this);
           } else {
             ctx.close();
@@ -149,7 +158,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       ex.fail(new IOException("the server closed the connection " + (ex.headNanos == 0 ? "before answering"
           : "after " + ex.received + " of " + expected + " bytes") + " (" + PackUrl.redacted(ex.uri) + ")"));
     }
-    client.closed(ctx.channel(), this);
+    if (!stream) {
+      client.closed(ctx.channel(), this);
+    }
     super.channelInactive(ctx);
   }
 

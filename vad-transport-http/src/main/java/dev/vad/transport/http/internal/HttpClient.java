@@ -21,6 +21,14 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -44,8 +52,10 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * HTTP/1.1 keep-alive connections of one session, per origin and {@link Exchange.Lane}: demand misses never share a
- * connection with a bulk range, so one never waits behind the other. Runs {@link Exchange}s; counts the bytes read
- * from the sockets.
+ * connection with a bulk range, so one never waits behind the other. An https origin that offers HTTP/2 through ALPN
+ * gets one connection instead, and every exchange is a stream of its own on it (a demand miss goes out at once, not
+ * after a bulk range; cancelling one resets its stream only). Runs {@link Exchange}s; counts the bytes read from the
+ * sockets.
  */
 final class HttpClient implements Closeable {
   private static final String USER_AGENT = "vad/" + version();
@@ -66,6 +76,10 @@ final class HttpClient implements Closeable {
   private final Map<PoolKey, ArrayDeque<Channel>> idle = new HashMap<>();
   private final Map<PoolKey, Integer> open = new HashMap<>();
   private final Set<Channel> all = ConcurrentHashMap.newKeySet();
+  /** Per origin, its HTTP/2 connection once ALPN chose h2 (every lane's exchanges are streams on it). */
+  private final Map<Origin, Channel> h2 = new HashMap<>();
+  /** Streams opened on HTTP/2 connections so far (for tests and logs). */
+  private final AtomicLong h2Streams = new AtomicLong();
   private boolean closed;
 
   HttpClient(HttpSettings settings, Origin home) throws IOException {
@@ -89,6 +103,12 @@ final class HttpClient implements Closeable {
     if (ssl == null) {
       try {
         SslContextBuilder b = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+        if (settings.http2()) {
+          b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+              ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+        }
         if (settings.trustCertFile() != null) {
           b.trustManager(settings.trustCertFile().toFile());
         }
@@ -105,6 +125,10 @@ final class HttpClient implements Closeable {
     return bytesIn.get();
   }
 
+  long http2Streams() {
+    return h2Streams.get();
+  }
+
   /** Runs {@code ex} on an idle connection of its lane, or a new one; failures go to {@link Exchange#fail}. */
   void execute(Exchange ex) {
     Origin origin = Origin.of(ex.uri);
@@ -113,6 +137,11 @@ final class HttpClient implements Closeable {
     synchronized (this) {
       if (closed) {
         ex.fail(new IOException("closed"));
+        return;
+      }
+      Channel parent = h2.get(origin);
+      if (parent != null && parent.isActive()) {
+        openStream(parent, ex);
         return;
       }
       ArrayDeque<Channel> q = idle.get(key);
@@ -153,6 +182,10 @@ final class HttpClient implements Closeable {
       return;
     }
     synchronized (this) {
+      Channel parent = h2.get(key.origin());
+      if (parent != null && parent.isActive()) {
+        return; // streams need no warming
+      }
       if (closed || open.getOrDefault(key, 0) >= max
           || (idle.get(key) != null && idle.get(key).stream().anyMatch(Channel::isActive))) {
         return;
@@ -166,6 +199,10 @@ final class HttpClient implements Closeable {
   }
 
   private void start(Channel ch, Exchange ex) {
+    if (ch.pipeline().get(Http2MultiplexHandler.class) != null) {
+      openStream(ch, ex);
+      return;
+    }
     ExchangeHandler h = ch.pipeline().get(ExchangeHandler.class);
     if (h == null || !ch.isActive()) {
       execute(ex); // closed meanwhile: take another
@@ -209,10 +246,9 @@ final class HttpClient implements Closeable {
           engine.setSSLParameters(p);
           tls.setHandshakeTimeoutMillis(settings.connectTimeout().toMillis());
           ch.pipeline().addLast("tls", tls);
+          return; // HTTP/1.1 or HTTP/2: decided by ALPN once the handshake is done (below)
         }
-        ch.pipeline().addLast("http", new HttpClientCodec(4096, 16 << 10, 256 << 10))
-            .addLast("idle", new IdleStateHandler(settings.requestTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
-            .addLast("exchange", handler);
+        http1(ch, handler);
       }
     });
     ChannelFuture connected = b.connect(o.host(), o.port());
@@ -240,8 +276,14 @@ final class HttpClient implements Closeable {
         ready.setFailure(f.cause());
         return;
       }
-      f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+      SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+      tls.handshakeFuture().addListener(h -> {
         if (h.isSuccess()) {
+          if (ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) {
+            http2(f.channel(), o);
+          } else {
+            http1(f.channel(), handler);
+          }
           ready.setSuccess();
         } else {
           ready.setFailure(h.cause());
@@ -250,6 +292,67 @@ final class HttpClient implements Closeable {
       });
     });
     return ready;
+  }
+
+  private void http1(Channel ch, ExchangeHandler handler) {
+    ch.pipeline().addLast("http", new HttpClientCodec(4096, 16 << 10, 256 << 10))
+        .addLast("idle", new IdleStateHandler(settings.requestTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+        .addLast("exchange", handler);
+  }
+
+  /**
+   * ALPN chose HTTP/2: frame codec and stream multiplexer on the connection, windows opened to {@link #H2_WINDOW}
+   * (the protocol's 64 KiB default would allow one 64 KiB chunk per round trip), and it becomes the origin's
+   * connection for every lane.
+   */
+  private void http2(Channel ch, Origin o) {
+    ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
+            .initialSettings(Http2Settings.defaultSettings().initialWindowSize(H2_WINDOW).pushEnabled(false))
+            .build())
+        .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
+        .addLast("h2-closed", new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelInactive(ChannelHandlerContext ctx) {
+            all.remove(ctx.channel());
+            synchronized (HttpClient.this) {
+              h2.remove(o, ctx.channel());
+            }
+            ctx.fireChannelInactive();
+          }
+        });
+    ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(H2_WINDOW)); // the connection's window, beside the streams'
+    synchronized (this) {
+      Channel old = h2.putIfAbsent(o, ch);
+      if (old != null && old.isActive()) {
+        return; // two connected at once: both serve; the first stays the origin's
+      }
+      h2.put(o, ch);
+    }
+  }
+
+  /** The window for each HTTP/2 stream and for the connection: far above a bandwidth-delay product. */
+  private static final int H2_WINDOW = 16 << 20;
+
+  /** Runs {@code ex} on a new stream of HTTP/2 connection {@code parent}. */
+  private void openStream(Channel parent, Exchange ex) {
+    ExchangeHandler handler = new ExchangeHandler(this, Origin.of(ex.uri), ex.lane, settings.requestTimeout(), true);
+    new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.pipeline().addLast("http", new Http2StreamFrameToHttpObjectCodec(false))
+            .addLast("idle", new IdleStateHandler(settings.requestTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+            .addLast("exchange", handler);
+      }
+    }).open().addListener(f -> {
+      if (f.isSuccess()) {
+        h2Streams.incrementAndGet();
+        Channel stream = (Channel) f.getNow();
+        handler.start(stream.pipeline().context(handler), ex, request(ex));
+      } else {
+        ex.fail(new IOException("opening an HTTP/2 stream to " + PackUrl.redacted(ex.uri) + " failed: "
+            + f.cause().getMessage(), f.cause()));
+      }
+    });
   }
 
   /** A connection finished an exchange and may be reused. */

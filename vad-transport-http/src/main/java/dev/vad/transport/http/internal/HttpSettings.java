@@ -12,7 +12,7 @@ import java.util.Map;
 /** The http transport's settings, read and checked once from {@link TransportOptions}. */
 record HttpSettings(Duration connectTimeout, Duration requestTimeout, List<Map.Entry<String, String>> headers,
     Path trustCertFile, int bulkConnections, int demandConnections, long minRangeBytes, long maxRangeBytes,
-    int maxAttempts, long retryMinMillis, long retryMaxMillis) {
+    int maxAttempts, long retryMinMillis, long retryMaxMillis, boolean http2) {
 
   static final int MAX_REDIRECTS = 5;
 
@@ -37,7 +37,20 @@ record HttpSettings(Duration connectTimeout, Duration requestTimeout, List<Map.E
     return new HttpSettings(o.connectTimeout(), o.requestTimeout(), headers(x.get(HttpTransportProvider.HEADERS)),
         trust, (int) number(x, HttpTransportProvider.BULK_CONNECTIONS, 6, 1, 16),
         (int) number(x, HttpTransportProvider.DEMAND_CONNECTIONS, 6, 1, 64), minRange, maxRange,
-        (int) number(x, HttpTransportProvider.MAX_ATTEMPTS, 5, 1, 100), retryMin, retryMax);
+        (int) number(x, HttpTransportProvider.MAX_ATTEMPTS, 5, 1, 100), retryMin, retryMax,
+        bool(x, HttpTransportProvider.HTTP2, true));
+  }
+
+  private static boolean bool(Map<String, String> x, String key, boolean dflt) {
+    String v = x.get(key);
+    if (v == null) {
+      return dflt;
+    }
+    return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "on", "yes", "1" -> true;
+      case "false", "off", "no", "0" -> false;
+      default -> throw new IllegalArgumentException("option " + key + " must be true or false: '" + v + "'");
+    };
   }
 
   private static long number(Map<String, String> x, String key, long dflt, long min, long max) {
