@@ -60,9 +60,9 @@ public final class CodecOptions {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(mixee.commandLine(), "--dictionary: " + e.getMessage());
     }
-    if (size < 1024 || size > dev.vad.Manifest.MAX_DICTIONARY) {
+    if (size < 1024 || size > dev.vad.pack.ManifestFormat.MAX_DICTIONARY) {
       throw new ParameterException(mixee.commandLine(), "--dictionary must be 1K.."
-          + dev.vad.ChunkSizes.format(dev.vad.Manifest.MAX_DICTIONARY) + " or none: " + dictionary);
+          + dev.vad.ChunkSizes.format(dev.vad.pack.ManifestFormat.MAX_DICTIONARY) + " or none: " + dictionary);
     }
     return (int) size;
   }

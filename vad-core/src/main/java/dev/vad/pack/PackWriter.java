@@ -301,8 +301,8 @@ public final class PackWriter {
         dataLength = writer.write(data);
       }
       Manifest manifest = mb.build();
-      byte[] manifestBytes = manifest.encode();
-      byte[] profileBytes = profile == null || profile.isEmpty() ? new byte[0] : profile.encode();
+      byte[] manifestBytes = ManifestFormat.encode(manifest);
+      byte[] profileBytes = profile == null || profile.isEmpty() ? new byte[0] : ProfileFormat.encode(profile);
       long mo = PackHeader.LENGTH;
       long po = mo + manifestBytes.length;
       long dof = po + profileBytes.length;
@@ -551,8 +551,8 @@ public final class PackWriter {
      * must {@linkplain Codec#supportsDictionary() support} dictionaries; {@link #build()} checks.
      */
     public Builder dictionary(int maxBytes) {
-      if (maxBytes < 0 || maxBytes > Manifest.MAX_DICTIONARY) {
-        throw new IllegalArgumentException("dictionary size must be 0.." + Manifest.MAX_DICTIONARY + ": " + maxBytes);
+      if (maxBytes < 0 || maxBytes > ManifestFormat.MAX_DICTIONARY) {
+        throw new IllegalArgumentException("dictionary size must be 0.." + ManifestFormat.MAX_DICTIONARY + ": " + maxBytes);
       }
       this.dictionarySize = maxBytes;
       return this;
