@@ -1,6 +1,7 @@
 package dev.vad.cli;
 
 import dev.vad.fuse.Fuse;
+import dev.vad.internal.Threads;
 import dev.vad.stream.StreamingAppliance;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -14,8 +15,7 @@ final class FuseProbe {
   private final Thread thread;
 
   private FuseProbe() {
-    thread = new Thread(Fuse::isAvailable, "vad-fuse-probe");
-    thread.setDaemon(true);
+    thread = Threads.daemon("vad-fuse-probe", Fuse::isAvailable);
   }
 
   static FuseProbe start() {

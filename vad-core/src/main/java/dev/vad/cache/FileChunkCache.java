@@ -3,6 +3,7 @@ package dev.vad.cache;
 import dev.vad.ChunkKey;
 import dev.vad.ImageSpec;
 import dev.vad.Manifest;
+import dev.vad.internal.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -319,11 +320,7 @@ final class FileChunkCache implements ChunkCache {
       return;
     }
     String name = "vad-cache-checkpoint-" + manifest.id().shortHex();
-    checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
+    checkpointer = Executors.newSingleThreadScheduledExecutor(Threads.named(name));
     long ms = Math.max(1, interval.toMillis());
     checkpointer.scheduleWithFixedDelay(this::backgroundCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
   }

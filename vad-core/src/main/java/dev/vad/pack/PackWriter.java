@@ -7,6 +7,7 @@ import dev.vad.ImageSpec;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.codec.Codec;
+import dev.vad.internal.Threads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -383,12 +384,7 @@ public final class PackWriter {
 
     long run() throws IOException {
       FileChannel[] in = new FileChannel[sources.size()];
-      AtomicInteger n = new AtomicInteger();
-      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "vad-pack-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+      ExecutorService pool = Executors.newFixedThreadPool(threads, Threads.numbered("vad-pack"));
       ArrayDeque<Future<Processed>> inflight = new ArrayDeque<>();
       try {
         for (int i = 0; i < in.length; i++) {

@@ -1,6 +1,7 @@
 package dev.vad.fuse;
 
 import dev.vad.fuse.internal.LibFuseSession;
+import dev.vad.internal.Threads;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -109,9 +110,7 @@ final class SessionLoop {
   private void startWorker() { // holding the monitor
     idle++;
     live++;
-    Thread t = new Thread(this::work, threadName + "-" + started++);
-    t.setDaemon(true);
-    t.start();
+    Threads.startDaemon(threadName + "-" + started++, this::work);
   }
 
   private void work() {
