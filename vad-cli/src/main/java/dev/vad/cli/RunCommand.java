@@ -49,9 +49,7 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
-  @Mixin TransportFlags transportFlags;
-  @Mixin HttpFlags httpFlags;
-  @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin StreamFlags streamFlags;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -151,8 +149,8 @@ public final class RunCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)))
-        .schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS));
+        .policyOptions(options).transportOptions(streamFlags.transportOptions(TransportOptions.DEFAULTS))
+        .schedulerConfig(streamFlags.schedulerConfig(SchedulerConfig.DEFAULTS));
     if (recorder != null) {
       ab.recorder(recorder);
     }
