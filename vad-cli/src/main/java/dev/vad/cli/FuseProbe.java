@@ -8,7 +8,8 @@ import java.io.InterruptedIOException;
 
 /**
  * {@link Fuse}'s availability probe on a background thread, started before the appliance opens: loading libfuse
- * through jnr-ffi takes about 0.5 s of a cold JVM, which then overlaps the open (cache, connect, manifest) instead
+ * through jnr-ffi is a noticeable part of a cold JVM's start-up (benchmarks/RESULTS.md, "start-up of the vad
+ * command"), which then overlaps the open (cache, connect, manifest) instead
  * of adding to it. {@link #ensureAvailability()} keeps the foreground behaviour: FUSE missing is the error reported.
  */
 final class FuseProbe {

@@ -13,10 +13,11 @@ import java.util.Objects;
  *     grow); afterwards one BDP, probing at 1.25 now and then
  * @param minWindowBytes floor of the prefetch window
  * @param maxWindowBytes ceiling of the prefetch window
- * @param pacedPrefetch after startup, keep one chunk more than the BDP in flight and pace prefetch requests at 0.95 ×
- *     the estimated rate (probing at 1.1): ~95% of a 20 Mbit/s, 40 ms link with 64 KiB chunks instead of ~78%, but
- *     it trusts the bandwidth estimate, and under 1% loss QUIC's overshoots so that pacing runs above the path and
- *     the extra chunk queues ahead of demand misses ({@code NetnsMissLatencyTest}); off by default
+ * @param pacedPrefetch after startup, keep one chunk more than the BDP in flight and pace prefetch requests a little
+ *     under the estimated rate: the link is used more fully, but pacing trusts the bandwidth estimate, and under loss
+ *     QUIC's overshoots so that pacing runs above the path and the extra chunk queues ahead of demand misses
+ *     ({@code NetnsMissLatencyTest}); off by default. Figures: benchmarks/RESULTS.md, "link use while prefetching"
+ *     and "paced prefetch under loss"
  */
 public record SchedulerConfig(LinkEstimate initialLink, double windowFactor, long minWindowBytes,
     long maxWindowBytes, boolean pacedPrefetch) {
