@@ -19,8 +19,9 @@ import ch.qos.logback.core.status.NopStatusListener;
  * {@code vad: LEVEL Logger: message}; {@code -v} switches the root to DEBUG at run time ({@link Logging}).
  *
  * <p>Code, not a {@code logback.xml}: the XML configurator (Joran, the JDK's SAX parser, the pattern parser) loads
- * hundreds of classes on every command's start-up (benchmarks/RESULTS.md, "start-up of the vad command"). A {@code logback.xml} or
- * {@code -Dlogback.configurationFile} given by a user still wins (this configurator steps aside for them).
+ * hundreds of classes on every command's start-up (benchmarks/RESULTS.md, "start-up of the vad command"). A
+ * {@code logback.xml} or {@code -Dlogback.configurationFile} given by a user still wins (this configurator steps aside
+ * for them).
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogSetup extends ContextAwareBase implements Configurator {

@@ -87,8 +87,8 @@ final class CacheRecovery {
    * After the replay: checks what the journal and the files say together, re-verifies what needs it (dropping bad
    * chunks through {@code drop}, which records the DROP) and checkpoints if anything was recovered.
    */
-  FileChunkCache.Recovery recover(Replay replay, Journal journal, CacheCheckpointer checkpointer, Consumer<ChunkKey> drop)
-      throws IOException {
+  FileChunkCache.Recovery recover(Replay replay, Journal journal, CacheCheckpointer checkpointer,
+      Consumer<ChunkKey> drop) throws IOException {
     for (CachedImage img : images) {
       if (img.overlay == null && !img.dirty.isEmpty()) {
         throw new IOException("cache " + dir + ": the journal records local writes to image '"
@@ -111,7 +111,8 @@ final class CacheRecovery {
       toCheck[(int) (r[1] >>> 48)].set((int) (r[1] & ChunkKey.MAX_INDEX));
     }
     long[] checked = unclean || suspect ? reverify(toCheck, drop) : new long[2];
-    FileChunkCache.Recovery result = new FileChunkCache.Recovery(unclean, journal.droppedBytes(), checked[0], checked[1]);
+    FileChunkCache.Recovery result =
+        new FileChunkCache.Recovery(unclean, journal.droppedBytes(), checked[0], checked[1]);
     checkpointer.coveredUpTo(journal.records());
     if (unclean || suspect) {
       log.warn("cache {}: {}; re-verified {} chunks, dropped {}", dir,

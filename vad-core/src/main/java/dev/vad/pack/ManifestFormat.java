@@ -329,7 +329,8 @@ public final class ManifestFormat {
       }
       Codec codec = codecs.get(ci);
       if (!codec.supportsDictionary()) {
-        throw new CorruptPackException(where, at, "codec " + codec.name() + " takes no dictionary, but the pack has one");
+        throw new CorruptPackException(where, at, "codec " + codec.name()
+            + " takes no dictionary, but the pack has one");
       }
       try {
         codecs.set(ci, codec.withDictionary(bytes));

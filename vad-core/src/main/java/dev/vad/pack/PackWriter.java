@@ -548,7 +548,8 @@ public final class PackWriter {
      */
     public Builder dictionary(int maxBytes) {
       if (maxBytes < 0 || maxBytes > ManifestFormat.MAX_DICTIONARY) {
-        throw new IllegalArgumentException("dictionary size must be 0.." + ManifestFormat.MAX_DICTIONARY + ": " + maxBytes);
+        throw new IllegalArgumentException("dictionary size must be 0.." + ManifestFormat.MAX_DICTIONARY + ": "
+            + maxBytes);
       }
       this.dictionarySize = maxBytes;
       return this;

@@ -14,9 +14,9 @@ import dev.vad.policy.LinkEstimate;
  * requested later (overtaken: a QUIC stream waiting for its own lost packet while other streams go on) crossed the
  * link by the time it was overtaken; its bytes are left out of samples that began after that, and its completion
  * moves no delivery clock, so it does not read as a faster link either (counted at completion under loss, such
- * units made the estimate overshoot; benchmarks/RESULTS.md, "fixes from a review of the estimator"). A sample shorter than
- * {@value #MIN_SAMPLE_NANOS} ns (a fast, short-RTT link) is widened to an older delivery mark instead of being
- * trusted alone. Samples taken while the policy had nothing more to send (app-limited: the pipe was not full)
+ * units made the estimate overshoot; benchmarks/RESULTS.md, "fixes from a review of the estimator"). A sample
+ * shorter than {@value #MIN_SAMPLE_NANOS} ns (a fast, short-RTT link) is widened to an older delivery mark instead of
+ * being trusted alone. Samples taken while the policy had nothing more to send (app-limited: the pipe was not full)
  * only count if they raise the estimate, so a reader-paced or idle period does not drag it down.
  *
  * <p><b>RTT</b> is the minimum of explicit samples, or of request latencies when the transport gives none (a

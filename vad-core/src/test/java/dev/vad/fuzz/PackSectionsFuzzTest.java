@@ -37,7 +37,8 @@ class PackSectionsFuzzTest {
     try {
       switch (Byte.toUnsignedInt(input[0]) % 3) {
         case 0 -> header(data);
-        case 1 -> FuzzChecks.consistent(ManifestFormat.decode(ByteBuffer.wrap(data), "fuzz", 0, DATA_LENGTH), DATA_LENGTH);
+        case 1 -> FuzzChecks.consistent(ManifestFormat.decode(ByteBuffer.wrap(data), "fuzz", 0, DATA_LENGTH),
+            DATA_LENGTH);
         default -> FuzzChecks.consistent(ProfileFormat.decode(ByteBuffer.wrap(data), "fuzz", 0, SEED_MANIFEST),
             SEED_MANIFEST);
       }

@@ -798,7 +798,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         }
         manifestBytes.write(p.bytes());
         if (manifestBytes.size() == p.total()) {
-          m = ManifestFormat.decode(ByteBuffer.wrap(manifestBytes.toByteArray()), describe + " manifest", 0, dataLength);
+          m = ManifestFormat.decode(ByteBuffer.wrap(manifestBytes.toByteArray()), describe + " manifest", 0,
+              dataLength);
           timer.awaitPart("profile", 0, 0);
         } else {
           timer.awaitPart("manifest", manifestBytes.size(), p.total());

@@ -131,7 +131,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           profileBytes = new Section("profile", p.total());
         }
         if (profileBytes.add(p.total(), p.offset(), p.bytes())) {
-          Profile profile = ProfileFormat.decode(ByteBuffer.wrap(profileBytes.bytes()), where + " profile", 0, manifest);
+          Profile profile = ProfileFormat.decode(ByteBuffer.wrap(profileBytes.bytes()), where + " profile", 0,
+              manifest);
           profileBytes = null;
           ready(ctx, manifest, profile);
         } else {
