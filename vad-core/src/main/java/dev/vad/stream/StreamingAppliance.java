@@ -211,7 +211,9 @@ public interface StreamingAppliance extends Closeable {
       if ((source == null) == (uri == null)) {
         throw new IllegalStateException("exactly one of source(...) and uri(...) is required");
       }
-      if (policy.simulationOnly()) { // it would fail to start and leave the stream on demand fetching, silently
+      // No policy given: demand fetching. A simulation-only one would fail to start and leave the stream on demand
+      // fetching, silently.
+      if (policy != null && policy.simulationOnly()) {
         throw new IllegalArgumentException("policy '" + policy.name() + "' only works in simulation (vad simulate); "
             + "a live stream needs another: " + Policies.names().stream()
             .filter(n -> !Policies.forName(n).simulationOnly()).toList());
