@@ -3,6 +3,7 @@ package dev.vad;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vad.pack.CorruptPackException;
+import dev.vad.pack.ManifestFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ class ManifestDecodeLimitsTest {
     // 2^37 bytes at 4 KiB chunks: 33.5 M chunks, whose tables took ~1.5 GB before the first flag byte was read
     ByteBuffer b = start(64, 1);
     b.putShort((short) 4).put("disk".getBytes(StandardCharsets.US_ASCII)).putLong(1L << 37);
-    assertThatThrownBy(() -> Manifest.decode(finish(b), "m", 100, 1 << 20))
+    assertThatThrownBy(() -> ManifestFormat.decode(finish(b), "m", 100, 1 << 20))
         .isInstanceOf(CorruptPackException.class)
         .hasMessage("m: corrupt pack at offset 130: images of 33554432 chunks need at least 33554432 bytes of chunk "
             + "table, the manifest content has 0");
@@ -45,7 +46,7 @@ class ManifestDecodeLimitsTest {
       byte[] name = ("i" + i).getBytes(StandardCharsets.US_ASCII);
       b.putShort((short) name.length).put(name).putLong(0);
     }
-    assertThatThrownBy(() -> Manifest.decode(finish(b), "m", 100, 1 << 20))
+    assertThatThrownBy(() -> ManifestFormat.decode(finish(b), "m", 100, 1 << 20))
         .isInstanceOf(CorruptPackException.class)
         .hasMessage("m: corrupt pack at offset 114: manifest has 32768 images, at most 32767 are allowed");
   }

@@ -1,6 +1,7 @@
 package dev.vad.cli;
 
 import dev.vad.fuse.Fuse;
+import dev.vad.internal.Threads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -111,10 +112,8 @@ final class CdsArchive {
   private static boolean fetchOverTcp(Path pack, Path dir) throws Exception {
     StringWriter out = new StringWriter();
     CommandLine serve = quiet(VadCommand.newCommandLineFor("serve"), out);
-    Thread t = new Thread(() -> serve.execute("serve", pack.toString(), "--listen", "tcp://127.0.0.1:0",
-        "--threads", "1"), "cds-training-serve");
-    t.setDaemon(true);
-    t.start();
+    Thread t = Threads.startDaemon("cds-training-serve", () -> serve.execute("serve", pack.toString(), "--listen",
+        "tcp://127.0.0.1:0", "--threads", "1"));
     Pattern uri = Pattern.compile("^(vad\\+tcp://\\S+)\\s", Pattern.MULTILINE);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     Matcher m;

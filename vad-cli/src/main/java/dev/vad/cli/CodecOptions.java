@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code --codec NAME[:LEVEL]} and {@code --dictionary SIZE|none}, shared by the commands that write packs. The
  * defaults come from the measurements in benchmarks/RESULTS.md ("Codecs on the Debian appliance"): zstd at level 15
- * with a 110 KiB pack dictionary stores the Debian disk's working set 34% smaller than LZ4, as small as level 19 in a
- * fifth of the packing time, and still decodes at ~1 GB/s per core, hundreds of times a WAN's rate.
+ * with a pack dictionary stores the working set much smaller than LZ4, about as small as the highest levels in a
+ * fraction of the packing time, and still decodes far faster than a WAN delivers.
  */
 public final class CodecOptions {
   /** What {@code vad pack} and {@code vad snapshot} use without flags. */
@@ -60,9 +60,9 @@ public final class CodecOptions {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(mixee.commandLine(), "--dictionary: " + e.getMessage());
     }
-    if (size < 1024 || size > dev.vad.Manifest.MAX_DICTIONARY) {
+    if (size < 1024 || size > dev.vad.pack.ManifestFormat.MAX_DICTIONARY) {
       throw new ParameterException(mixee.commandLine(), "--dictionary must be 1K.."
-          + dev.vad.ChunkSizes.format(dev.vad.Manifest.MAX_DICTIONARY) + " or none: " + dictionary);
+          + dev.vad.ChunkSizes.format(dev.vad.pack.ManifestFormat.MAX_DICTIONARY) + " or none: " + dictionary);
     }
     return (int) size;
   }

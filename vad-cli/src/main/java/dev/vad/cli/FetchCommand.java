@@ -59,9 +59,7 @@ public final class FetchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
-  @Mixin TransportFlags transportFlags;
-  @Mixin HttpFlags httpFlags;
-  @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin StreamFlags streamFlags;
   @Mixin ProfileOption profileOption;
 
   @Parameters(index = "0", paramLabel = "URI",
@@ -125,8 +123,8 @@ public final class FetchCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     // the transport's request timeout is the stall timeout: how long nothing may arrive, in the handshake too
-    TransportOptions transport = httpFlags.apply(spec, transportFlags.apply(spec, new TransportOptions(
-        Duration.ofNanos(connectTimeoutNanos), Duration.ofNanos(stallTimeoutNanos), Map.of())));
+    TransportOptions transport = streamFlags.transportOptions(new TransportOptions(
+        Duration.ofNanos(connectTimeoutNanos), Duration.ofNanos(stallTimeoutNanos), Map.of()));
     long t0 = System.nanoTime();
     try (StopSignal stop = StopSignal.install("fetch", Duration.ofSeconds(10));
         StreamingAppliance app = open(uri, transport, provider, options)) {
@@ -205,7 +203,7 @@ public final class FetchCommand implements Callable<Integer> {
 
   private SchedulerConfig schedulerConfig() {
     SchedulerConfig d = SchedulerConfig.DEFAULTS;
-    return pacedPrefetch.apply(new SchedulerConfig(d.initialLink(), d.windowFactor(),
+    return streamFlags.schedulerConfig(new SchedulerConfig(d.initialLink(), d.windowFactor(),
         Math.max(d.minWindowBytes(), minWindowBytes), d.maxWindowBytes()));
   }
 

@@ -1,21 +1,22 @@
 package dev.vad.cli;
 
 import dev.vad.fuse.Fuse;
+import dev.vad.internal.Threads;
 import dev.vad.stream.StreamingAppliance;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 
 /**
  * {@link Fuse}'s availability probe on a background thread, started before the appliance opens: loading libfuse
- * through jnr-ffi takes about 0.5 s of a cold JVM, which then overlaps the open (cache, connect, manifest) instead
+ * through jnr-ffi is a noticeable part of a cold JVM's start-up (benchmarks/RESULTS.md, "start-up of the vad
+ * command"), which then overlaps the open (cache, connect, manifest) instead
  * of adding to it. {@link #ensureAvailability()} keeps the foreground behaviour: FUSE missing is the error reported.
  */
 final class FuseProbe {
   private final Thread thread;
 
   private FuseProbe() {
-    thread = new Thread(Fuse::isAvailable, "vad-fuse-probe");
-    thread.setDaemon(true);
+    thread = Threads.daemon("vad-fuse-probe", Fuse::isAvailable);
   }
 
   static FuseProbe start() {

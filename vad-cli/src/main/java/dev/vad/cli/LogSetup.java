@@ -18,9 +18,10 @@ import ch.qos.logback.core.status.NopStatusListener;
  * The CLI's logging set-up, found by logback through {@code META-INF/services}: WARN and above to stderr as
  * {@code vad: LEVEL Logger: message}; {@code -v} switches the root to DEBUG at run time ({@link Logging}).
  *
- * <p>Code, not a {@code logback.xml}: the XML configurator (Joran, the JDK's SAX parser, the pattern parser) loaded
- * ~600 classes and took about 0.5 s of every command's start-up on a 2-vCPU machine. A {@code logback.xml} or
- * {@code -Dlogback.configurationFile} given by a user still wins (this configurator steps aside for them).
+ * <p>Code, not a {@code logback.xml}: the XML configurator (Joran, the JDK's SAX parser, the pattern parser) loads
+ * hundreds of classes on every command's start-up (benchmarks/RESULTS.md, "start-up of the vad command"). A
+ * {@code logback.xml} or {@code -Dlogback.configurationFile} given by a user still wins (this configurator steps aside
+ * for them).
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogSetup extends ContextAwareBase implements Configurator {

@@ -52,9 +52,7 @@ public final class MountCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
-  @Mixin TransportFlags transportFlags;
-  @Mixin HttpFlags httpFlags;
-  @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin StreamFlags streamFlags;
   @Mixin ProfileOption profileOption;
 
   @Parameters(index = "0", paramLabel = "URI",
@@ -118,8 +116,9 @@ public final class MountCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder b = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).readTimeout(timeout).schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS))
-        .transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)));
+        .policyOptions(options).readTimeout(timeout)
+        .schedulerConfig(streamFlags.schedulerConfig(SchedulerConfig.DEFAULTS))
+        .transportOptions(streamFlags.transportOptions(TransportOptions.DEFAULTS));
     profileOption.apply(spec, source, b);
     if (recorder != null) {
       b.recorder(recorder);

@@ -49,9 +49,7 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
-  @Mixin TransportFlags transportFlags;
-  @Mixin HttpFlags httpFlags;
-  @Mixin PacedPrefetchOption pacedPrefetch;
+  @Mixin StreamFlags streamFlags;
   @Mixin ProfileOption profileOption;
 
   @Parameters(index = "0", paramLabel = "URI",
@@ -152,8 +150,8 @@ public final class RunCommand implements Callable<Integer> {
 
     TraceRecorder recorder = record == null ? null : new TraceRecorder();
     StreamingAppliance.Builder ab = StreamingAppliance.builder().uri(source).cache(cache).policy(provider)
-        .policyOptions(options).transportOptions(httpFlags.apply(spec, transportFlags.apply(spec, TransportOptions.DEFAULTS)))
-        .schedulerConfig(pacedPrefetch.apply(SchedulerConfig.DEFAULTS));
+        .policyOptions(options).transportOptions(streamFlags.transportOptions(TransportOptions.DEFAULTS))
+        .schedulerConfig(streamFlags.schedulerConfig(SchedulerConfig.DEFAULTS));
     profileOption.apply(spec, source, ab);
     if (recorder != null) {
       ab.recorder(recorder);

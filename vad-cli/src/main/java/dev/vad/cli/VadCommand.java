@@ -42,8 +42,8 @@ public final class VadCommand implements Runnable {
 
   /**
    * The command line for executing {@code args}: only the subcommand they name is built. picocli reflects over every
-   * registered command's annotations, options and field types up front; for all twelve (with the classes of QEMU,
-   * FUSE, the transports, the simulator they name) that was about 0.2-0.3 s of start-up. Anything but a known
+   * registered command's annotations, options and field types up front, loading the classes of QEMU, FUSE, the
+   * transports and the simulator they name (benchmarks/RESULTS.md, "start-up of the vad command"). Anything but a known
    * subcommand name (help, a typo) gets the full tree, so usage messages and suggestions are unchanged; root options
    * alone ({@code --version}, none at all) get none.
    */

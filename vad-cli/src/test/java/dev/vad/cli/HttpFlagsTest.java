@@ -15,8 +15,9 @@ class HttpFlagsTest {
     FetchCommand cmd = new FetchCommand();
     CommandLine cl = new CommandLine(cmd);
     cl.parseArgs(args);
-    return cmd.httpFlags.apply(cl.getCommandSpec(), cmd.transportFlags.apply(cl.getCommandSpec(),
-        TransportOptions.DEFAULTS), env);
+    StreamFlags flags = cmd.streamFlags;
+    return flags.http.apply(cl.getCommandSpec(), flags.transport.apply(cl.getCommandSpec(), TransportOptions.DEFAULTS),
+        env);
   }
 
   @Test

@@ -9,17 +9,11 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * flipped bit on disk, a careless edit). One bit per chunk records it. Dirty chunks are read from the overlay, whose
  * bytes are the VM's own and have no digest to check.
  *
+ * <p>Three parts: this class is the data path (put, read, write with the overlay, verify) behind the
+ * {@link ChunkCache} API; {@link CacheRecovery} replays the journal and re-verifies on open; {@link CacheCheckpointer}
+ * makes writes durable. They share the {@link CachedImage}s, the journal and the state lock.
+ *
  * <p>Concurrency: reads and presence checks take no lock (atomic bit sets, positional I/O). Journal appends and the
  * matching bit flips happen under one small lock; a chunk's first local write holds a striped lock so its
  * copy-from-base cannot overwrite a concurrent write to the same chunk.
@@ -52,60 +50,28 @@ final class FileChunkCache implements ChunkCache {
 
   private final Manifest manifest;
   private final CacheDirectory dir;
-  private final Image[] images;
+  private final CachedImage[] images;
   private final int shift;
   private final Object[] dirtyStripes = new Object[DIRTY_STRIPES];
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong presentCount = new AtomicLong();
-  private final ReentrantLock checkpointLock = new ReentrantLock();
 
   private final Object stateLock = new Object();
-  private Journal journal; // appends and the bit flips they record: under stateLock
+  private final Journal journal; // appends and the bit flips they record: under stateLock
   private boolean acceptingRecords = true; // under stateLock
-
-  private long recordsAtCheckpoint; // under checkpointLock
-  /** Set when checkpoints can no longer be trusted (a failed force, a lost DROP); later ones refuse. */
-  private volatile IOException checkpointBlocked;
-  private volatile boolean backgroundFailureLogged;
-  private ScheduledExecutorService checkpointer;
+  private final CacheCheckpointer checkpointer;
   private Recovery recovery;
   private final ThreadLocal<ByteBuffer> verifyBuffer;
-
-  /** Per image: its files and which chunks are where. */
-  private static final class Image {
-    final int index;
-    final ImageSpec spec;
-    final CacheFile base;
-    final Path overlayPath;
-    volatile CacheFile overlay;
-    /** Base bytes valid: a zero chunk, or fetched. */
-    final AtomicBitSet stored;
-    final AtomicBitSet dirty;
-    /** Base bytes checked against the digest by this instance (a subset of {@code stored}). */
-    final AtomicBitSet verified;
-    /** The base file was just created or had the wrong size: every fetched chunk in it is suspect. */
-    final boolean suspect;
-
-    Image(int index, ImageSpec spec, CacheFile base, Path overlayPath, CacheFile overlay, boolean suspect) {
-      this.index = index;
-      this.spec = spec;
-      this.base = base;
-      this.overlayPath = overlayPath;
-      this.overlay = overlay;
-      this.stored = new AtomicBitSet(spec.chunkCount());
-      this.dirty = new AtomicBitSet(spec.chunkCount());
-      this.verified = new AtomicBitSet(spec.chunkCount());
-      this.suspect = suspect;
-    }
-  }
 
   /** What opening found, for logs and tests. */
   record Recovery(boolean unclean, long journalBytesDropped, long reverified, long dropped) { }
 
-  private FileChunkCache(Manifest manifest, CacheDirectory dir, Image[] images) {
+  private FileChunkCache(Manifest manifest, CacheDirectory dir, CachedImage[] images, Journal journal) {
     this.manifest = manifest;
     this.dir = dir;
     this.images = images;
+    this.journal = journal;
+    this.checkpointer = new CacheCheckpointer(dir.path(), images, journal, stateLock);
     this.shift = Integer.numberOfTrailingZeros(manifest.chunkSize());
     int chunkSize = manifest.chunkSize();
     this.verifyBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocate(chunkSize));
@@ -125,13 +91,19 @@ final class FileChunkCache implements ChunkCache {
     CacheDirectory dir = CacheDirectory.open(root.resolve(manifest.id().hex()), manifest.id());
     List<Closeable> opened = new ArrayList<>(List.of(dir));
     try {
-      Image[] images = openImages(dir.path(), manifest, opened);
-      FileChunkCache cache = new FileChunkCache(manifest, dir, images);
-      Replay replay = cache.new Replay();
-      cache.journal = Journal.open(dir.path().resolve(JOURNAL_FILE), replay);
-      opened.add(cache.journal);
-      cache.recover(replay);
-      cache.startCheckpointer(checkpointInterval);
+      CachedImage[] images = openImages(dir.path(), manifest, opened);
+      CacheRecovery recovery = new CacheRecovery(manifest, dir.path(), images);
+      CacheRecovery.Replay replay = recovery.replay();
+      Journal journal = Journal.open(dir.path().resolve(JOURNAL_FILE), replay);
+      opened.add(journal);
+      FileChunkCache cache = new FileChunkCache(manifest, dir, images, journal);
+      cache.recovery = recovery.recover(replay, journal, cache.checkpointer, cache::appendDrop);
+      long present = 0;
+      for (CachedImage img : images) {
+        present += AtomicBitSet.countUnion(img.stored, img.dirty);
+      }
+      cache.presentCount.set(present);
+      cache.checkpointer.start(checkpointInterval, "vad-cache-checkpoint-" + manifest.id().shortHex());
       return cache;
     } catch (IOException | RuntimeException | Error e) {
       for (Closeable c : opened) {
@@ -145,9 +117,9 @@ final class FileChunkCache implements ChunkCache {
     }
   }
 
-  private static Image[] openImages(Path dir, Manifest manifest, List<Closeable> opened) throws IOException {
+  private static CachedImage[] openImages(Path dir, Manifest manifest, List<Closeable> opened) throws IOException {
     boolean existing = Files.exists(dir.resolve(JOURNAL_FILE));
-    Image[] images = new Image[manifest.images().size()];
+    CachedImage[] images = new CachedImage[manifest.images().size()];
     for (int i = 0; i < images.length; i++) {
       ImageSpec spec = manifest.image(i);
       Path basePath = dir.resolve(spec.name() + ".img");
@@ -166,7 +138,7 @@ final class FileChunkCache implements ChunkCache {
         overlay = CacheFile.openSized(overlayPath, spec.size());
         opened.add(overlay);
       }
-      images[i] = new Image(i, spec, base, overlayPath, overlay, suspect);
+      images[i] = new CachedImage(i, spec, base, overlayPath, overlay, suspect);
       for (long c = 0; c < spec.chunkCount(); c++) {
         if (manifest.isZero(ChunkKey.of(i, c))) {
           images[i].stored.set(c);
@@ -177,129 +149,6 @@ final class FileChunkCache implements ChunkCache {
     return images;
   }
 
-  // ------------------------------------------------------------------ opening: replay and recovery
-
-  /** Applies journal records to the bit sets and remembers which PRESENT records no checkpoint covers. */
-  private final class Replay implements Journal.Visitor {
-    /** {record index, packed key} of PRESENT records after the last checkpoint, in order. */
-    final ArrayDeque<long[]> uncovered = new ArrayDeque<>();
-    byte lastType = Journal.HEADER;
-
-    @Override
-    public boolean accept(long index, byte type, long payload) {
-      switch (type) {
-        case Journal.PRESENT, Journal.DROP, Journal.DIRTY -> {
-          Image img = imageOf(payload);
-          long c = payload & ChunkKey.MAX_INDEX;
-          if (img == null || c >= img.spec.chunkCount()
-              || (type != Journal.DIRTY && manifest.isZero(ChunkKey.of(img.index, c)))) {
-            return false;
-          }
-          if (type == Journal.PRESENT) {
-            img.stored.set(c);
-            uncovered.addLast(new long[] {index, payload});
-          } else if (type == Journal.DROP) {
-            img.stored.clear(c);
-          } else {
-            img.dirty.set(c);
-          }
-        }
-        case Journal.CHECKPOINT -> {
-          while (!uncovered.isEmpty() && uncovered.peekFirst()[0] < payload) {
-            uncovered.pollFirst();
-          }
-        }
-        case Journal.CLEAN_CLOSE -> uncovered.clear();
-        default -> {
-          return false;
-        }
-      }
-      lastType = type;
-      return true;
-    }
-
-    private Image imageOf(long packed) {
-      int i = (int) (packed >>> 48);
-      return i < images.length ? images[i] : null;
-    }
-  }
-
-  private void recover(Replay replay) throws IOException {
-    for (Image img : images) {
-      if (img.overlay == null && !img.dirty.isEmpty()) {
-        throw new IOException("cache " + dir.path() + ": the journal records local writes to image '"
-            + img.spec.name() + "' but " + img.overlayPath.getFileName() + " is missing; the local writes are"
-            + " lost. Delete the cache directory to start over");
-      }
-    }
-    // A journal holding only its header (a new cache) has nothing to recover.
-    boolean unclean = replay.lastType != Journal.CLEAN_CLOSE && replay.lastType != Journal.HEADER;
-    BitSet[] toCheck = new BitSet[images.length];
-    boolean suspect = false;
-    for (int i = 0; i < images.length; i++) {
-      toCheck[i] = new BitSet();
-      if (images[i].suspect) {
-        suspect = true;
-        toCheck[i].set(0, (int) images[i].spec.chunkCount());
-      }
-    }
-    for (long[] r : replay.uncovered) {
-      toCheck[(int) (r[1] >>> 48)].set((int) (r[1] & ChunkKey.MAX_INDEX));
-    }
-    long[] checked = unclean || suspect ? reverify(toCheck) : new long[2];
-    long present = 0;
-    for (Image img : images) {
-      present += AtomicBitSet.countUnion(img.stored, img.dirty);
-    }
-    presentCount.set(present);
-    recovery = new Recovery(unclean, journal.droppedBytes(), checked[0], checked[1]);
-    recordsAtCheckpoint = journal.records();
-    if (unclean || suspect) {
-      log.warn("cache {}: {}; re-verified {} chunks, dropped {}", dir.path(),
-          unclean ? "not closed cleanly" : "damaged data files", checked[0], checked[1]);
-      // The previous process may have died with data in the page cache that no checkpoint forced.
-      for (Image img : images) {
-        img.base.markUnforced();
-        if (img.overlay != null) {
-          img.overlay.markUnforced();
-        }
-      }
-      journal.markUnforced();
-      try {
-        checkpoint(true);
-      } catch (IOException e) {
-        log.warn("cache {}: cannot checkpoint after recovery ({}); it will be re-verified on next open",
-            dir.path(), e.toString());
-      }
-    }
-  }
-
-  /** Re-verifies the fetched chunks among {@code toCheck}, dropping the bad ones; returns {verified, dropped}. */
-  private long[] reverify(BitSet[] toCheck) throws IOException {
-    long verified = 0;
-    long dropped = 0;
-    ByteBuffer buf = ByteBuffer.allocate(manifest.chunkSize());
-    for (int i = 0; i < images.length; i++) {
-      for (int c = toCheck[i].nextSetBit(0); c >= 0; c = toCheck[i].nextSetBit(c + 1)) {
-        ChunkKey key = ChunkKey.of(i, c);
-        if (manifest.isZero(key) || !images[i].stored.get(c)) {
-          continue;
-        }
-        verified++;
-        buf.clear().limit(manifest.chunkLength(key));
-        images[i].base.readFully(buf, (long) c << shift);
-        if (!manifest.verify(key, buf.flip())) {
-          dropped++;
-          images[i].stored.clear(c);
-          appendDrop(key);
-        } else {
-          images[i].verified.set(c);
-        }
-      }
-    }
-    return new long[] {verified, dropped};
-  }
-
   private void appendDrop(ChunkKey key) {
     try {
       synchronized (stateLock) {
@@ -308,24 +157,10 @@ final class FileChunkCache implements ChunkCache {
     } catch (IOException e) {
       // The PRESENT record stands; a later checkpoint would make it trusted. Refuse checkpoints instead, so the
       // next open re-verifies (and drops) the chunk again.
-      checkpointBlocked = e;
+      checkpointer.block(e);
       log.warn("cache {}: cannot record that chunk {} failed verification ({}); checkpoints disabled until reopened",
           dir.path(), key, e.toString());
     }
-  }
-
-  private void startCheckpointer(Duration interval) {
-    if (interval.isZero() || interval.isNegative()) {
-      return;
-    }
-    String name = "vad-cache-checkpoint-" + manifest.id().shortHex();
-    checkpointer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
-    long ms = Math.max(1, interval.toMillis());
-    checkpointer.scheduleWithFixedDelay(this::backgroundCheckpoint, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   /** What opening found (for tests and diagnostics). */
@@ -347,7 +182,7 @@ final class FileChunkCache implements ChunkCache {
 
   @Override
   public boolean isPresent(ChunkKey key) {
-    Image img = imageOf(key);
+    CachedImage img = imageOf(key);
     return img.stored.get(key.index()) || img.dirty.get(key.index());
   }
 
@@ -358,7 +193,7 @@ final class FileChunkCache implements ChunkCache {
 
   @Override
   public boolean verify(ChunkKey key) throws IOException {
-    Image img = imageOf(key);
+    CachedImage img = imageOf(key);
     long c = key.index();
     if (img.verified.get(c) || img.dirty.get(c) || !img.stored.get(c)) {
       return true;
@@ -404,7 +239,7 @@ final class FileChunkCache implements ChunkCache {
     return presentCount.get();
   }
 
-  private Image imageOf(ChunkKey key) {
+  private CachedImage imageOf(ChunkKey key) {
     ensureOpen();
     if (!manifest.contains(key)) {
       throw new IllegalArgumentException("no chunk " + key + " in appliance " + manifest.id().shortHex());
@@ -412,7 +247,7 @@ final class FileChunkCache implements ChunkCache {
     return images[key.image()];
   }
 
-  private Image image(int image) {
+  private CachedImage image(int image) {
     ensureOpen();
     if (image < 0 || image >= images.length) {
       throw new IllegalArgumentException("no image " + image + " in appliance " + manifest.id().shortHex()
@@ -431,7 +266,7 @@ final class FileChunkCache implements ChunkCache {
 
   @Override
   public void put(ChunkKey key, ByteBuffer verified) throws IOException {
-    Image img = imageOf(key);
+    CachedImage img = imageOf(key);
     long c = key.index();
     int len = img.spec.chunkLength(c);
     if (verified.remaining() != len) {
@@ -466,7 +301,7 @@ final class FileChunkCache implements ChunkCache {
 
   @Override
   public int read(int image, long offset, ByteBuffer dst) throws IOException {
-    Image img = image(image);
+    CachedImage img = image(image);
     if (offset < 0) {
       throw new IllegalArgumentException("negative offset: " + offset);
     }
@@ -515,7 +350,7 @@ final class FileChunkCache implements ChunkCache {
 
   @Override
   public void write(int image, long offset, ByteBuffer src) throws IOException {
-    Image img = image(image);
+    CachedImage img = image(image);
     int len = src.remaining();
     long size = img.spec.size();
     if (offset < 0 || offset > size - len) {
@@ -548,11 +383,11 @@ final class FileChunkCache implements ChunkCache {
     }
   }
 
-  private long chunkEnd(Image img, long c) {
+  private long chunkEnd(CachedImage img, long c) {
     return Math.min(img.spec.size(), (c + 1) << shift);
   }
 
-  private void requirePresentIfPartial(Image img, long c, long start, long end) {
+  private void requirePresentIfPartial(CachedImage img, long c, long start, long end) {
     boolean whole = start <= c << shift && end >= chunkEnd(img, c);
     if (!whole && !img.stored.get(c) && !img.dirty.get(c)) {
       throw new IllegalStateException("chunk " + img.index + ":" + c + " is not in the cache; fetch it before"
@@ -561,7 +396,7 @@ final class FileChunkCache implements ChunkCache {
   }
 
   /** The first write to chunk {@code c}: fill the overlay from the base, write, then record the chunk dirty. */
-  private void writeClean(Image img, CacheFile overlay, long c, long pos, long segEnd, ByteBuffer src)
+  private void writeClean(CachedImage img, CacheFile overlay, long c, long pos, long segEnd, ByteBuffer src)
       throws IOException {
     synchronized (dirtyStripes[(int) (c & (DIRTY_STRIPES - 1))]) {
       if (!img.dirty.get(c)) {
@@ -587,7 +422,7 @@ final class FileChunkCache implements ChunkCache {
     overlay.writeFully(src, pos);
   }
 
-  private CacheFile overlay(Image img) throws IOException {
+  private CacheFile overlay(CachedImage img) throws IOException {
     CacheFile ov = img.overlay;
     if (ov != null) {
       return ov;
@@ -617,70 +452,7 @@ final class FileChunkCache implements ChunkCache {
   @Override
   public void sync() throws IOException {
     ensureOpen();
-    checkpoint(false);
-  }
-
-  /**
-   * Forces the data files, then appends a CHECKPOINT covering the records appended before the force began and
-   * forces the journal. Skipped if nothing changed since the last one, unless {@code always}.
-   */
-  private void checkpoint(boolean always) throws IOException {
-    checkpointLock.lock();
-    try {
-      IOException blocked = checkpointBlocked;
-      if (blocked != null) {
-        throw new IOException("cache " + dir.path() + ": cannot make writes durable after an earlier failure ("
-            + blocked.getMessage() + "); cached chunks stay usable and are re-verified when the cache is reopened",
-            blocked);
-      }
-      long covered;
-      synchronized (stateLock) {
-        covered = journal.records();
-      }
-      boolean forced = false;
-      try {
-        for (Image img : images) {
-          forced |= img.base.force();
-          CacheFile ov = img.overlay;
-          if (ov != null) {
-            forced |= ov.force();
-          }
-        }
-      } catch (IOException e) {
-        // After a failed fsync the kernel may have dropped the dirty pages: no later checkpoint can vouch for them.
-        checkpointBlocked = e;
-        throw e;
-      }
-      if (!always && !forced && covered == recordsAtCheckpoint) {
-        return;
-      }
-      long after;
-      synchronized (stateLock) {
-        journal.append(Journal.CHECKPOINT, covered);
-        after = journal.records();
-      }
-      try {
-        journal.force();
-      } catch (IOException e) {
-        checkpointBlocked = e;
-        throw e;
-      }
-      recordsAtCheckpoint = after;
-    } finally {
-      checkpointLock.unlock();
-    }
-  }
-
-  private void backgroundCheckpoint() {
-    try {
-      checkpoint(false);
-      backgroundFailureLogged = false;
-    } catch (IOException | RuntimeException e) {
-      if (!backgroundFailureLogged) {
-        backgroundFailureLogged = true;
-        log.warn("cache {}: background checkpoint failed: {}", dir.path(), e.toString());
-      }
-    }
+    checkpointer.checkpoint(false);
   }
 
   @Override
@@ -689,12 +461,12 @@ final class FileChunkCache implements ChunkCache {
       return;
     }
     IOException failure = null;
-    stopCheckpointer();
+    checkpointer.stop();
     synchronized (stateLock) {
       acceptingRecords = false;
     }
     try {
-      checkpoint(false);
+      checkpointer.checkpoint(false);
       synchronized (stateLock) {
         journal.append(Journal.CLEAN_CLOSE, 0);
       }
@@ -711,7 +483,7 @@ final class FileChunkCache implements ChunkCache {
   /** Test hook: stops as if the process died (no checkpoint, no CLEAN_CLOSE); data already written stays. */
   void crashForTest() throws IOException {
     if (closed.compareAndSet(false, true)) {
-      stopCheckpointer();
+      checkpointer.stop();
       synchronized (stateLock) {
         acceptingRecords = false;
       }
@@ -722,23 +494,9 @@ final class FileChunkCache implements ChunkCache {
     }
   }
 
-  private void stopCheckpointer() {
-    if (checkpointer == null) {
-      return;
-    }
-    checkpointer.shutdown();
-    try {
-      if (!checkpointer.awaitTermination(30, TimeUnit.SECONDS)) {
-        log.warn("cache {}: background checkpoint still running at close", dir.path());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private IOException closeFiles(IOException failure) {
     List<Closeable> files = new ArrayList<>();
-    for (Image img : images) {
+    for (CachedImage img : images) {
       files.add(img.base);
       synchronized (img) {
         if (img.overlay != null) {

@@ -67,7 +67,7 @@ public final class PackReader implements ChunkStore {
       if (PackHeader.crc(mb) != header.manifestCrc()) {
         throw new CorruptPackException(where, header.manifestOffset(), "manifest checksum mismatch");
       }
-      Manifest manifest = Manifest.decode(mb, where, header.manifestOffset(), header.dataLength());
+      Manifest manifest = ManifestFormat.decode(mb, where, header.manifestOffset(), header.dataLength());
       Profile profile = null;
       if (header.hasProfile()) {
         ByteBuffer pb = ByteBuffer.allocate((int) header.profileLength());
@@ -76,7 +76,7 @@ public final class PackReader implements ChunkStore {
         if (PackHeader.crc(pb) != header.profileCrc()) {
           throw new CorruptPackException(where, header.profileOffset(), "profile checksum mismatch");
         }
-        profile = Profile.decode(pb, where, header.profileOffset(), manifest);
+        profile = ProfileFormat.decode(pb, where, header.profileOffset(), manifest);
       }
       return new PackReader(path, ch, header, manifest, profile);
     } catch (IOException | RuntimeException e) {

@@ -7,6 +7,7 @@ import dev.vad.ImageSpec;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.codec.Codec;
+import dev.vad.internal.Threads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -301,8 +302,8 @@ public final class PackWriter {
         dataLength = writer.write(data);
       }
       Manifest manifest = mb.build();
-      byte[] manifestBytes = manifest.encode();
-      byte[] profileBytes = profile == null || profile.isEmpty() ? new byte[0] : profile.encode();
+      byte[] manifestBytes = ManifestFormat.encode(manifest);
+      byte[] profileBytes = profile == null || profile.isEmpty() ? new byte[0] : ProfileFormat.encode(profile);
       long mo = PackHeader.LENGTH;
       long po = mo + manifestBytes.length;
       long dof = po + profileBytes.length;
@@ -383,12 +384,7 @@ public final class PackWriter {
 
     long run() throws IOException {
       FileChannel[] in = new FileChannel[sources.size()];
-      AtomicInteger n = new AtomicInteger();
-      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "vad-pack-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+      ExecutorService pool = Executors.newFixedThreadPool(threads, Threads.numbered("vad-pack"));
       ArrayDeque<Future<Processed>> inflight = new ArrayDeque<>();
       try {
         for (int i = 0; i < in.length; i++) {
@@ -551,8 +547,9 @@ public final class PackWriter {
      * must {@linkplain Codec#supportsDictionary() support} dictionaries; {@link #build()} checks.
      */
     public Builder dictionary(int maxBytes) {
-      if (maxBytes < 0 || maxBytes > Manifest.MAX_DICTIONARY) {
-        throw new IllegalArgumentException("dictionary size must be 0.." + Manifest.MAX_DICTIONARY + ": " + maxBytes);
+      if (maxBytes < 0 || maxBytes > ManifestFormat.MAX_DICTIONARY) {
+        throw new IllegalArgumentException("dictionary size must be 0.." + ManifestFormat.MAX_DICTIONARY + ": "
+            + maxBytes);
       }
       this.dictionarySize = maxBytes;
       return this;

@@ -86,7 +86,7 @@ public final class ProfileFile {
         throw new IllegalArgumentException("profile names chunk " + e.key() + " which the appliance lacks");
       }
     }
-    byte[] section = profile.encode();
+    byte[] section = ProfileFormat.encode(profile);
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
     CRC32C crc = new CRC32C();
     crc.update(section);
@@ -159,7 +159,7 @@ public final class ProfileFile {
           + ", not this one (" + manifest.id().shortHex() + ")");
     }
     // entries that name chunks the appliance lacks: a CorruptPackException naming this file and the offset
-    Profile profile = Profile.decode(section, where + " (profile section)", in.position(), manifest);
+    Profile profile = ProfileFormat.decode(section, where + " (profile section)", in.position(), manifest);
     return new ProfileFile(name, appliance, profile);
   }
 

@@ -1,9 +1,13 @@
 package dev.vad.policy;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Free-form policy options ({@code --policy-opt stall-budget=2s}), with typed getters. Immutable. */
+/**
+ * Policy options as the command line gives them ({@code --policy-opt stall-budget=2s}): a map of strings, read in
+ * code through typed {@link PolicyOption} keys ({@link #get(PolicyOption)}). Immutable.
+ */
 public final class PolicyOptions {
   public static final PolicyOptions EMPTY = new PolicyOptions(Map.of());
   private final Map<String, String> values;
@@ -29,38 +33,41 @@ public final class PolicyOptions {
     return values;
   }
 
+  /** The option's value, or its default when absent; a malformed value is an IllegalArgumentException. */
+  public <T> T get(PolicyOption<T> option) {
+    return get(option, option.defaultValue());
+  }
+
+  /** The option's value, or {@code dflt} when absent (for defaults that depend on the policy variant). */
+  public <T> T get(PolicyOption<T> option, T dflt) {
+    String v = values.get(option.name());
+    return v == null ? dflt : option.parse(v);
+  }
+
+  /** A copy with {@code option} set to {@code value} (in its string form, as the command line would give it). */
+  public <T> PolicyOptions with(PolicyOption<T> option, T value) {
+    Map<String, String> m = new TreeMap<>(values);
+    m.put(option.name(), option.format(value));
+    return new PolicyOptions(m);
+  }
+
   public String get(String key, String dflt) {
     return values.getOrDefault(key, dflt);
   }
 
+  /** An untyped read; prefer {@link #get(PolicyOption)} with a declared {@link PolicyOption#integer}. */
   public long getLong(String key, long dflt) {
-    String v = values.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      return Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("policy option " + key + " must be an integer: '" + v + "'");
-    }
+    return get(PolicyOption.integer(key, dflt));
   }
 
+  /** An untyped read; prefer {@link #get(PolicyOption)} with a declared {@link PolicyOption#number}. */
   public double getDouble(String key, double dflt) {
-    String v = values.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      return Double.parseDouble(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("policy option " + key + " must be a number: '" + v + "'");
-    }
+    return get(PolicyOption.number(key, dflt));
   }
 
-  /** A duration like {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 1m}; returns nanoseconds. */
+  /** A duration like {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, in nanoseconds; prefer a typed option. */
   public long getDurationNanos(String key, long dfltNanos) {
-    String v = values.get(key);
-    return v == null ? dfltNanos : Durations.parseNanos(v);
+    return get(PolicyOption.duration(key, Duration.ofNanos(dfltNanos))).toNanos();
   }
 
   @Override

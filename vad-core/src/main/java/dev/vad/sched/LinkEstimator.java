@@ -13,10 +13,10 @@ import dev.vad.policy.LinkEstimate;
  * over an interval that includes the stall, and does not read as a faster link. A unit that completes after one
  * requested later (overtaken: a QUIC stream waiting for its own lost packet while other streams go on) crossed the
  * link by the time it was overtaken; its bytes are left out of samples that began after that, and its completion
- * moves no delivery clock, so it does not read as a faster link either (counted at completion, ~a third of 64 KiB
- * chunks at 1% loss, such units made the estimate overshoot by a third). A sample shorter than
- * {@value #MIN_SAMPLE_NANOS} ns (a fast, short-RTT link) is widened to an older delivery mark instead of being
- * trusted alone. Samples taken while the policy had nothing more to send (app-limited: the pipe was not full)
+ * moves no delivery clock, so it does not read as a faster link either (counted at completion under loss, such
+ * units made the estimate overshoot; benchmarks/RESULTS.md, "fixes from a review of the estimator"). A sample
+ * shorter than {@value #MIN_SAMPLE_NANOS} ns (a fast, short-RTT link) is widened to an older delivery mark instead of
+ * being trusted alone. Samples taken while the policy had nothing more to send (app-limited: the pipe was not full)
  * only count if they raise the estimate, so a reader-paced or idle period does not drag it down.
  *
  * <p><b>RTT</b> is the minimum of explicit samples, or of request latencies when the transport gives none (a
@@ -252,13 +252,12 @@ final class LinkEstimator {
    * probing round {@value #PROBE_GAIN}, and in the round after it as much under 1 (drains what the probe queued);
    * otherwise {@value #CRUISE_GAIN}, a little under the link, so nothing stands queued ahead of a demand miss however
    * many whole chunks the window lets into flight. The probe is small because a demand miss meets its queue, and the
-   * drain after it idles the link: in {@code LinkUseTest}'s path model (20 Mbit/s, 40 ms, 64 KiB chunks) 1.25 / 0.75
-   * (BBR's) carried 94.7% of the link with misses up to 94 ms, 1.1 / 0.9 96.0% with misses up to 97 ms; the price is
-   * that a faster link is found by at most a tenth per probe (every {@value #PROBE_ROUNDS} round trips). The probing
-   * round's samples, at the link's rate, are also what keeps the max filter (over {@value #BW_ROUNDS} rounds) from
-   * sinking to the cruise rate. Cruising at 0.97 instead carried 95-97% through {@code vad wan} but let the miss
-   * median drift to 83-99 ms: the estimate reads within a percent or two of the link, and a jitter-made queue drains
-   * at only the margin.
+   * drain after it idles the link: BBR's 1.25 / 0.75 used the link no better than this one in {@code LinkUseTest}'s
+   * path model and let misses wait longer; the price is that a faster link is found by at most a tenth per probe
+   * (every {@value #PROBE_ROUNDS} round trips). The probing round's samples, at the link's rate, are also what keeps
+   * the max filter (over {@value #BW_ROUNDS} rounds) from sinking to the cruise rate. A cruise gain closer to 1 let
+   * the miss latency drift up: the estimate is only within a few percent of the link, and a jitter-made queue drains
+   * at only the margin. Figures: benchmarks/RESULTS.md, "link use while prefetching".
    */
   double pacingGain() {
     if (!paced()) {

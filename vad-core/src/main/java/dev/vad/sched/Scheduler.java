@@ -373,12 +373,11 @@ public final class Scheduler {
    * {@link SchedulerConfig#pacedPrefetch()} and once startup is over, the largest chunk. A request is outstanding
    * from its send until the last byte of its answer arrives, so at the link's rate a round trip plus one chunk's
    * transmission is in flight; with whole chunks and one BDP alone (the default) the link idles part of each round
-   * trip (through {@code vad wan} at 20 Mbit/s, 40 ms, 64 KiB chunks it carried 2.0 of 2.5 MB/s). The extra chunk is
-   * safe only because prefetch requests are then also paced a little under the estimated rate
-   * ({@link LinkEstimator#pacingGain}): unpaced, the same window queued a chunk ahead of every demand miss on
-   * vad+tcp (median 76 -> 93 ms through {@code vad wan}; 82 -> 107 ms on a real kernel path). Pacing is off by
-   * default because it trusts the estimate, and under 1% loss vad+quic's demand misses then fare worse than
-   * vad+tcp's ({@code NetnsMissLatencyTest}; benchmarks/RESULTS.md).
+   * trip. The extra chunk is safe only because prefetch requests are then also paced a little under the estimated
+   * rate ({@link LinkEstimator#pacingGain}): unpaced, the same window queues a chunk ahead of every demand miss.
+   * Pacing is off by default because it trusts the estimate, and under loss vad+quic's demand misses then fare worse
+   * than vad+tcp's ({@code NetnsMissLatencyTest}). Figures: benchmarks/RESULTS.md, "link use while prefetching" and
+   * "paced prefetch under loss".
    */
   public long windowBytes() {
     LinkEstimate e = link.estimate();

@@ -13,12 +13,12 @@ import java.util.Objects;
  *     grow); afterwards one BDP, probing at 1.25 now and then
  * @param minWindowBytes floor of the prefetch window
  * @param maxWindowBytes ceiling of the prefetch window
- * @param pacing whether prefetch is paced after startup: one chunk more than the BDP in flight, requests released at
- *     0.95 × the estimated rate (probing at 1.1): ~95% of a 20 Mbit/s, 40 ms link with 64 KiB chunks instead of
- *     ~78% (see benchmarks/RESULTS.md). It trusts the bandwidth estimate, which holds on a source whose answers
- *     complete in the order their bytes crossed the link (one ordered stream: vad+tcp, vad+tls) and overshoots where
- *     they do not (vad+quic under loss, whose streams complete out of order), so {@link Pacing#AUTO}, the default,
- *     paces exactly when {@link dev.vad.transport.ChunkSource#completesInOrder()} says so
+ * @param pacing whether prefetch is paced after startup: one chunk more than the BDP in flight, requests released a
+ *     little under the estimated rate, so the link is used more fully. It trusts the bandwidth estimate, which holds
+ *     on a source whose answers complete in the order their bytes crossed the link (one ordered stream: vad+tcp,
+ *     vad+tls) and overshoots where they do not (vad+quic under loss, whose streams complete out of order), so
+ *     {@link Pacing#AUTO}, the default, paces exactly when {@link dev.vad.transport.ChunkSource#completesInOrder()}
+ *     says so. Figures: benchmarks/RESULTS.md, "link use while prefetching" and "paced prefetch under loss"
  */
 public record SchedulerConfig(LinkEstimate initialLink, double windowFactor, long minWindowBytes,
     long maxWindowBytes, Pacing pacing) {

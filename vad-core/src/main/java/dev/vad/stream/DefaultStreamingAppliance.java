@@ -7,6 +7,7 @@ import dev.vad.Manifest;
 import dev.vad.Metrics;
 import dev.vad.Profile;
 import dev.vad.cache.ChunkCache;
+import dev.vad.internal.Threads;
 import dev.vad.pack.ProfileFile;
 import dev.vad.policy.Durations;
 import dev.vad.policy.LinkEstimate;
@@ -33,11 +34,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,13 +81,20 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   private final Map<ChunkKey, Integer> receiving = new ConcurrentHashMap<>();
   private final AtomicLongArray[] accessed;
   private final List<StreamingImage> images;
-  private final ExecutorService decoders;
+  /** Where arrived chunks are decoded; shut down on close only if {@link #ownsDecoders}. */
+  private final Executor decoders;
+  private final boolean ownsDecoders;
+  /** Decode tasks submitted and not yet finished: close waits for them when the executor is shared. */
+  private final AtomicInteger decoding = new AtomicInteger();
+  private final Ticker ticker;
   /**
    * Each decode thread's buffer for a decompressed chunk: the cache copies it out before the thread takes the next
    * chunk. Direct, so the cache's write does not copy it again (and lz4 reads and writes native memory).
    */
   private final ThreadLocal<ByteBuffer> scratch;
   private final ScheduledExecutorService timer;
+  private final boolean ownsTimer;
+  private volatile ScheduledFuture<?> ticking;
   private final CountDownLatch ready = new CountDownLatch(1);
   private final CountDownLatch complete = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -125,7 +134,8 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     this.readTimeout = b.readTimeout;
     this.recorder = b.recorder;
     this.timeline = b.timeline;
-    this.openedAt = System.nanoTime();
+    this.ticker = b.ticker;
+    this.openedAt = ticker.read();
     PrefetchPolicyProvider provider = b.policy != null ? b.policy : PrefetchPolicyProvider.demand();
     this.policyName = provider.name();
     this.duplicatesOf = duplicates(manifest);
@@ -136,10 +146,13 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       imgs.add(new Image(i, manifest.image(i)));
     }
     this.images = Collections.unmodifiableList(imgs);
-    this.decoders = Executors.newFixedThreadPool(b.decodeThreads, daemon("vad-decode"));
+    this.ownsDecoders = b.decodeExecutor == null;
+    this.decoders = ownsDecoders ? Executors.newFixedThreadPool(b.decodeThreads, Threads.numbered("vad-decode"))
+        : b.decodeExecutor;
     int chunkSize = manifest.chunkSize();
     this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(chunkSize));
-    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("vad-timer"));
+    this.ownsTimer = b.timer == null;
+    this.timer = ownsTimer ? Executors.newSingleThreadScheduledExecutor(Threads.numbered("vad-timer")) : b.timer;
     synchronized (lock) {
       this.scheduler = new Scheduler(manifest, profile, provider, b.policyOptions,
           b.schedulerConfig.forSource(source.completesInOrder()), this::cachedWithDuplicates, now());
@@ -160,15 +173,6 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     }
     app.start();
     return app;
-  }
-
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private static Map<ChunkKey, List<ChunkKey>> duplicates(Manifest m) {
@@ -204,7 +208,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
   }
 
   private long now() {
-    return System.nanoTime();
+    return ticker.read();
   }
 
   /** {@code now()} on the VM's clock: stopped while any reader waits for a chunk (see {@link #vmClock}). */
@@ -253,7 +257,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         execute(out);
       }
     });
-    timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    ticking = timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     List<Action> out;
     synchronized (lock) {
       out = drain();
@@ -267,6 +271,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       timeline.record(now(), Timeline.Kind.RECEIVED, key);
     }
     receiving.merge(key, 1, Integer::sum);
+    decoding.incrementAndGet();
     try {
       decoders.execute(() -> {
         try {
@@ -274,12 +279,37 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         } finally {
           receiving.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
           release.run();
+          decoded();
         }
       });
     } catch (RejectedExecutionException e) {
       receiving.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
       release.run(); // closed meanwhile
+      decoded();
     }
+  }
+
+  private void decoded() {
+    if (decoding.decrementAndGet() == 0) {
+      synchronized (decoding) {
+        decoding.notifyAll();
+      }
+    }
+  }
+
+  /** Close, with a shared decode executor: waits up to {@code nanos} for this appliance's decode tasks. */
+  private boolean awaitDecoded(long nanos) throws InterruptedException {
+    long deadline = System.nanoTime() + nanos;
+    synchronized (decoding) {
+      while (decoding.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(decoding, left);
+      }
+    }
+    return true;
   }
 
   private void tick() {
@@ -508,6 +538,9 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         cause.getMessage(), backoff / 1_000_000);
     try {
       timer.schedule(() -> {
+        if (closed.get()) { // a shared timer outlives the appliance
+          return;
+        }
         List<Action> out;
         synchronized (lock) {
           scheduler.failed(owner, now());
@@ -800,16 +833,30 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
       return;
     }
     IOException failure = null;
-    timer.shutdownNow();
-    decoders.shutdown();
+    ScheduledFuture<?> t = ticking;
+    if (t != null) {
+      t.cancel(false);
+    }
+    if (ownsTimer) {
+      timer.shutdownNow();
+    }
+    if (ownsDecoders) {
+      ((ExecutorService) decoders).shutdown();
+    }
     try {
       source.close();
     } catch (IOException e) {
       failure = e;
     }
     try {
-      if (!decoders.awaitTermination(5, TimeUnit.SECONDS)) {
-        decoders.shutdownNow();
+      if (ownsDecoders) {
+        ExecutorService own = (ExecutorService) decoders;
+        if (!own.awaitTermination(5, TimeUnit.SECONDS)) {
+          own.shutdownNow();
+        }
+      } else if (!awaitDecoded(TimeUnit.SECONDS.toNanos(5))) {
+        log.warn("{}: decode tasks still running on the shared executor after 5 s; closing the cache under them",
+            manifest.id().shortHex());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * An appliance whose images are readable while they stream in: the working set first, in the policy's order;
@@ -95,6 +97,9 @@ public interface StreamingAppliance extends Closeable {
     TraceRecorder recorder;
     dev.vad.sched.Timeline timeline;
     int decodeThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    Executor decodeExecutor;
+    ScheduledExecutorService timer;
+    Ticker ticker = Ticker.system();
 
     private Builder() {}
 
@@ -199,6 +204,33 @@ public interface StreamingAppliance extends Closeable {
       return this;
     }
 
+    /**
+     * Decode (and verify and store) arrived chunks on this executor instead of a pool of {@link #decodeThreads}
+     * threads of the appliance's own, so many appliances can share one pool. The appliance does not shut it down;
+     * on close it waits (up to 5 s) for its own tasks there to finish before closing the cache.
+     */
+    public Builder decodeExecutor(Executor executor) {
+      this.decodeExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Run the appliance's timers (scheduler ticks, pacing wake-ups, retry backoffs) on this executor instead of a
+     * thread of its own, so many appliances can share one. The appliance does not shut it down; on close it cancels
+     * its periodic tick, and its one-shot tasks do nothing once it is closed. A test passes a manual timer together
+     * with {@link #ticker(Ticker)} to run the live driver on virtual time.
+     */
+    public Builder timer(ScheduledExecutorService timer) {
+      this.timer = Objects.requireNonNull(timer, "timer");
+      return this;
+    }
+
+    /** The clock the live driver reads (default {@link Ticker#system()}); see {@link #timer}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
     /** Connects (if given a URI), opens the cache and starts streaming. */
     public StreamingAppliance open() throws IOException {
       if (cacheRoot == null) {
@@ -207,7 +239,9 @@ public interface StreamingAppliance extends Closeable {
       if ((source == null) == (uri == null)) {
         throw new IllegalStateException("exactly one of source(...) and uri(...) is required");
       }
-      if (policy != null && policy.simulationOnly()) { // it would fail to start and fetch on demand, silently
+      // No policy given: demand fetching. A simulation-only one would fail to start and leave the stream on demand
+      // fetching, silently.
+      if (policy != null && policy.simulationOnly()) {
         throw new IllegalArgumentException("policy '" + policy.name() + "' only works in simulation (vad simulate); "
             + "a live stream needs another: " + Policies.names().stream()
             .filter(n -> !Policies.forName(n).simulationOnly()).toList());

@@ -8,6 +8,7 @@ import dev.vad.ImageSpec;
 import dev.vad.Manifest;
 import dev.vad.pack.CorruptPackException;
 import dev.vad.pack.ImageSource;
+import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.PackReader;
 import dev.vad.pack.PackWriter;
 import java.nio.ByteBuffer;
@@ -53,13 +54,13 @@ class MissingCodecTest {
   private static byte[] manifestWith(Codec codec) {
     Manifest.Builder b = Manifest.builder(4096, List.of(new ImageSpec("disk", 4096, 4096)));
     b.stored(ChunkKey.of(0, 0), new byte[32], codec, 0, 100);
-    return b.build().encode();
+    return ManifestFormat.encode(b.build());
   }
 
   @Test
   void aManifestNamingAMissingModuleCodecNamesTheModule() {
     byte[] encoded = manifestWith(named("zstd"));
-    assertThatThrownBy(() -> Manifest.decode(ByteBuffer.wrap(encoded), "vad+tcp://h/x manifest", 0, 1000))
+    assertThatThrownBy(() -> ManifestFormat.decode(ByteBuffer.wrap(encoded), "vad+tcp://h/x manifest", 0, 1000))
         .isInstanceOf(UnsupportedCodecException.class)
         .isNotInstanceOf(CorruptPackException.class)
         .hasMessageStartingWith("vad+tcp://h/x manifest: ")
@@ -86,7 +87,7 @@ class MissingCodecTest {
   @Test
   void anUnknownThirdPartyCodecListsWhatIsAvailable() {
     byte[] encoded = manifestWith(named("brotli"));
-    assertThatThrownBy(() -> Manifest.decode(ByteBuffer.wrap(encoded), "here", 0, 1000))
+    assertThatThrownBy(() -> ManifestFormat.decode(ByteBuffer.wrap(encoded), "here", 0, 1000))
         .isInstanceOf(UnsupportedCodecException.class)
         .hasMessageContaining("'brotli'")
         .hasMessageContaining("available: lz4, none");

@@ -3,6 +3,8 @@ package dev.vad.fuzz;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.pack.ManifestFormat;
+import dev.vad.pack.ProfileFormat;
 import java.nio.ByteBuffer;
 
 /** What must hold for whatever a decoder accepted; a violation is an {@link AssertionError} (a fuzzing finding). */
@@ -18,7 +20,7 @@ final class FuzzChecks {
             + ") outside the " + dataLength + "-byte data section");
       }
     }
-    Manifest again = Manifest.decode(ByteBuffer.wrap(m.encode()), "re-encoded", 0, dataLength);
+    Manifest again = ManifestFormat.decode(ByteBuffer.wrap(ManifestFormat.encode(m)), "re-encoded", 0, dataLength);
     if (!again.id().equals(m.id()) || again.chunkCount() != m.chunkCount()
         || again.dictionaryBytes() != m.dictionaryBytes() || !again.codecNames().equals(m.codecNames())) {
       throw new AssertionError("manifest " + m.id() + " does not survive encode/decode");
@@ -32,7 +34,7 @@ final class FuzzChecks {
         throw new AssertionError("profile entry " + e + " names a chunk the manifest lacks");
       }
     }
-    Profile again = Profile.decode(ByteBuffer.wrap(p.encode()), "re-encoded", 0, m);
+    Profile again = ProfileFormat.decode(ByteBuffer.wrap(ProfileFormat.encode(p)), "re-encoded", 0, m);
     if (!again.equals(p)) {
       throw new AssertionError("profile does not survive encode/decode");
     }

@@ -5,6 +5,7 @@ import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.codec.Codec;
 import dev.vad.pack.ImageSource;
+import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.PackHeader;
 import dev.vad.pack.PackReader;
 import dev.vad.pack.PackWriter;
@@ -59,7 +60,7 @@ public final class FuzzSeeds {
     try {
       byte[] pack = pack(Codec.lz4(), true);
       PackHeader h = header(pack);
-      return Manifest.decode(java.nio.ByteBuffer.wrap(pack, (int) h.manifestOffset(), (int) h.manifestLength()),
+      return ManifestFormat.decode(java.nio.ByteBuffer.wrap(pack, (int) h.manifestOffset(), (int) h.manifestLength()),
           "seed", h.manifestOffset(), h.dataLength());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

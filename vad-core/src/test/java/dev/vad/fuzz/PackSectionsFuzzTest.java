@@ -5,7 +5,9 @@ import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.codec.UnsupportedCodecException;
 import dev.vad.pack.CorruptPackException;
+import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.PackHeader;
+import dev.vad.pack.ProfileFormat;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -35,8 +37,9 @@ class PackSectionsFuzzTest {
     try {
       switch (Byte.toUnsignedInt(input[0]) % 3) {
         case 0 -> header(data);
-        case 1 -> FuzzChecks.consistent(Manifest.decode(ByteBuffer.wrap(data), "fuzz", 0, DATA_LENGTH), DATA_LENGTH);
-        default -> FuzzChecks.consistent(Profile.decode(ByteBuffer.wrap(data), "fuzz", 0, SEED_MANIFEST),
+        case 1 -> FuzzChecks.consistent(ManifestFormat.decode(ByteBuffer.wrap(data), "fuzz", 0, DATA_LENGTH),
+            DATA_LENGTH);
+        default -> FuzzChecks.consistent(ProfileFormat.decode(ByteBuffer.wrap(data), "fuzz", 0, SEED_MANIFEST),
             SEED_MANIFEST);
       }
     } catch (CorruptPackException | UnsupportedCodecException documented) {

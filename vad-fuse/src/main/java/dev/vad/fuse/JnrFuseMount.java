@@ -1,5 +1,6 @@
 package dev.vad.fuse;
 
+import dev.vad.internal.Threads;
 import dev.vad.stream.StreamingAppliance;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -85,15 +86,13 @@ final class JnrFuseMount implements FuseMount {
     args.add(options.mountOptions(fsName));
     args.add(mountPoint.toString());
     String[] argv = args.toArray(String[]::new);
-    Thread loop = new Thread(() -> {
+    Threads.startDaemon("vad-fuse-" + mountPoint.getFileName(), () -> {
       try {
         loopExit.complete(fs.run(argv));
       } catch (Throwable t) {
         loopExit.completeExceptionally(t);
       }
-    }, "vad-fuse-" + mountPoint.getFileName());
-    loop.setDaemon(true);
-    loop.start();
+    });
     try {
       CompletableFuture.anyOf(fs.initialized, loopExit)
           .get(options.mountTimeout().toNanos(), TimeUnit.NANOSECONDS);

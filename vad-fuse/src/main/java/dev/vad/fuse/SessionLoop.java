@@ -1,6 +1,7 @@
 package dev.vad.fuse;
 
 import dev.vad.fuse.internal.LibFuseSession;
+import dev.vad.internal.Threads;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -17,8 +18,8 @@ import ru.serce.jnrfuse.struct.FuseOperations;
  *
  * <p>Why: jffi attaches a native thread to the JVM when it calls a Java callback and detaches it afterwards (until
  * that thread has made 1000 calls). Under {@code fuse_main_real} every request of a libfuse worker thread therefore
- * created and destroyed a {@code java.lang.Thread}: a Debian boot's 513 reads ran on 513 of them, and QEMU waited
- * 0.41 s in reads instead of 0.25 s (benchmarks/RESULTS.md, 2026-12-03). Here the workers are Java threads,
+ * created and destroyed a {@code java.lang.Thread}: a boot's reads each ran on a thread of their own, and QEMU waited
+ * longer in reads (benchmarks/RESULTS.md, "the FUSE read path"). Here the workers are Java threads,
  * attached for their whole life, so a callback is a plain JNI upcall.
  *
  * <p>The policy is libfuse 2.9's {@code fuse_loop_mt}: when the last idle worker takes a request another is
@@ -109,9 +110,7 @@ final class SessionLoop {
   private void startWorker() { // holding the monitor
     idle++;
     live++;
-    Thread t = new Thread(this::work, threadName + "-" + started++);
-    t.setDaemon(true);
-    t.start();
+    Threads.startDaemon(threadName + "-" + started++, this::work);
   }
 
   private void work() {

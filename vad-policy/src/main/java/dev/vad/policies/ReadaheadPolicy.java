@@ -2,6 +2,7 @@ package dev.vad.policies;
 
 import dev.vad.ChunkKey;
 import dev.vad.policy.PolicyContext;
+import dev.vad.policy.PolicyOption;
 import dev.vad.policy.PrefetchPolicy;
 import dev.vad.policy.PrefetchPolicyProvider;
 import java.util.ArrayDeque;
@@ -10,16 +11,19 @@ import java.util.ArrayDeque;
  * The read-ahead baseline (what QEMU's curl driver or the kernel do): ready at once; after each miss, prefetch the
  * next {@code window} chunks of the same image in order. No trace knowledge.
  *
- * <p>Option {@code window} (default 8 chunks).
+ * <p>Option {@link #WINDOW}.
  */
 public final class ReadaheadPolicy implements PrefetchPolicy {
+  /** Chunks to prefetch after each miss (default 8). */
+  public static final PolicyOption<Long> WINDOW = PolicyOption.integer("window", 8);
+
   private final PolicyContext ctx;
   private final int window;
   private final ArrayDeque<ChunkKey> queue = new ArrayDeque<>();
 
   ReadaheadPolicy(PolicyContext ctx) {
     this.ctx = ctx;
-    long w = ctx.options().getLong("window", 8);
+    long w = ctx.options().get(WINDOW);
     if (w < 0 || w > 1 << 20) {
       throw new IllegalArgumentException("readahead window must be in [0, 1048576]: " + w);
     }

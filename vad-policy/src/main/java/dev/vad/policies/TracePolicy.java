@@ -4,8 +4,11 @@ import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.policy.PolicyContext;
+import dev.vad.policy.PolicyOption;
+import dev.vad.policy.PolicyOptions;
 import dev.vad.policy.PrefetchPolicy;
 import dev.vad.policy.PrefetchPolicyProvider;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,12 +33,25 @@ import java.util.Set;
  * times ({@code time-scale}); and a miss only re-anchors when it is well ahead of the prefetcher (more than
  * {@code reanchor-rtts} round trips of data), since a nearby miss usually means two files swapped places.
  *
- * <p>Options: {@code stall-budget} (duration, default 0), {@code margin} (share of the estimated bandwidth to plan
- * with, default 0.9), {@code time-scale} (share of the expected access times to plan with, default 1),
- * {@code reanchor-rtts} (default 4), {@code min-share} (ignore profile chunks seen in fewer traces, default 0),
- * {@code miss-readahead} (chunks to prefetch after a miss outside the profile, default 2).
+ * <p>Options ({@link PolicyOption}s, below): {@code stall-budget} (duration, default 0), {@code margin} (share of the
+ * estimated bandwidth to plan with, default 0.9), {@code time-scale} (share of the expected access times to plan
+ * with, default 1), {@code reanchor-rtts} (default 4), {@code min-share} (ignore profile chunks seen in fewer traces,
+ * default 0), {@code miss-readahead} (chunks to prefetch after a miss outside the profile, default 2).
  */
 public final class TracePolicy implements PrefetchPolicy {
+  /** Expected stall the startup rule accepts in exchange for a shorter initial wait. */
+  public static final PolicyOption<Duration> STALL_BUDGET = PolicyOption.duration("stall-budget", Duration.ZERO);
+  /** Share of the estimated bandwidth to plan with (the default depends on the variant: 0.9 trace, 1 oracle). */
+  public static final PolicyOption<Double> MARGIN = PolicyOption.number("margin", 0.9);
+  /** Share of the expected access times to plan with. */
+  public static final PolicyOption<Double> TIME_SCALE = PolicyOption.number("time-scale", 1.0);
+  /** How far ahead of the prefetcher (in round trips of data) a miss must be to re-anchor (default 4; oracle 0). */
+  public static final PolicyOption<Double> REANCHOR_RTTS = PolicyOption.number("reanchor-rtts", 4);
+  /** Profile chunks seen in a smaller share of the traces are ignored. */
+  public static final PolicyOption<Double> MIN_SHARE = PolicyOption.number("min-share", 0);
+  /** Chunks to prefetch after a miss outside the profile. */
+  public static final PolicyOption<Long> MISS_READAHEAD = PolicyOption.integer("miss-readahead", 2);
+
   private final PolicyContext ctx;
   private final Manifest manifest;
   private final List<ChunkKey> order = new ArrayList<>();
@@ -55,18 +71,19 @@ public final class TracePolicy implements PrefetchPolicy {
   TracePolicy(PolicyContext ctx, Profile profile, double defaultMargin) {
     this.ctx = ctx;
     this.manifest = ctx.manifest();
-    this.stallBudgetNanos = ctx.options().getDurationNanos("stall-budget", 0);
-    this.margin = ctx.options().getDouble("margin", defaultMargin);
+    PolicyOptions options = ctx.options();
+    this.stallBudgetNanos = options.get(STALL_BUDGET).toNanos();
+    this.margin = options.get(MARGIN, defaultMargin);
     if (!(margin > 0 && margin <= 1)) {
       throw new IllegalArgumentException("margin must be in (0, 1]: " + margin);
     }
-    this.timeScale = ctx.options().getDouble("time-scale", 1.0);
+    this.timeScale = options.get(TIME_SCALE);
     if (!(timeScale > 0 && timeScale <= 1)) {
       throw new IllegalArgumentException("time-scale must be in (0, 1]: " + timeScale);
     }
-    this.reanchorRtts = ctx.options().getDouble("reanchor-rtts", defaultMargin < 1 ? 4 : 0);
-    double minShare = ctx.options().getDouble("min-share", 0);
-    this.missReadahead = (int) ctx.options().getLong("miss-readahead", 2);
+    this.reanchorRtts = options.get(REANCHOR_RTTS, defaultMargin < 1 ? REANCHOR_RTTS.defaultValue() : 0.0);
+    double minShare = options.get(MIN_SHARE);
+    this.missReadahead = (int) (long) options.get(MISS_READAHEAD);
     Set<ChunkKey> seen = new HashSet<>();
     for (Profile.Entry e : profile.entries()) {
       if (e.probability() + 1e-6 < minShare || !manifest.contains(e.key()) || manifest.isZero(e.key())) {

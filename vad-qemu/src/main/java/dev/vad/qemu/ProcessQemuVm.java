@@ -1,5 +1,6 @@
 package dev.vad.qemu;
 
+import dev.vad.internal.Threads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +46,7 @@ final class ProcessQemuVm implements QemuVm {
   }
 
   private static Thread pump(String name, Runnable r) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    t.start();
-    return t;
+    return Threads.startDaemon(name, r);
   }
 
   @Override

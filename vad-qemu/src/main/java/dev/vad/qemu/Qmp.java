@@ -3,6 +3,7 @@ package dev.vad.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vad.internal.Threads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,9 +53,7 @@ public final class Qmp implements AutoCloseable {
     this.channel = channel;
     this.socket = socket;
     this.commandTimeout = commandTimeout;
-    reader = new Thread(this::readLoop, "vad-qmp-" + socket.getFileName());
-    reader.setDaemon(true);
-    reader.start();
+    reader = Threads.startDaemon("vad-qmp-" + socket.getFileName(), this::readLoop);
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.vad.Manifest;
 import dev.vad.codec.CodecException;
 import dev.vad.codec.UnsupportedCodecException;
 import dev.vad.pack.CorruptPackException;
+import dev.vad.pack.ManifestFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -27,7 +28,7 @@ class ZstdManifestFuzzTest {
     Manifest m;
     for (int fixes = 0; ; fixes++) {
       try {
-        m = Manifest.decode(ByteBuffer.wrap(section), "fuzz", 0, DATA_LENGTH);
+        m = ManifestFormat.decode(ByteBuffer.wrap(section), "fuzz", 0, DATA_LENGTH);
         break;
       } catch (CorruptPackException documented) {
         // a mutated dictionary fails its CRC32C, which the fuzzer cannot solve: fix it, so zstd gets to load it

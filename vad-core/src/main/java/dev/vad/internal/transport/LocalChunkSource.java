@@ -3,6 +3,7 @@ package dev.vad.internal.transport;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.internal.Threads;
 import dev.vad.store.ChunkStore;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.ChunkSources;
@@ -99,8 +100,7 @@ public final class LocalChunkSource implements ChunkSource {
       this.listener = listener;
       state = State.STARTED;
       for (int i = 0; i < workerCount; i++) {
-        Thread t = new Thread(this::runWorker, "vad-local-" + manifest.id().shortHex() + "-" + i);
-        t.setDaemon(true);
+        Thread t = Threads.daemon("vad-local-" + manifest.id().shortHex() + "-" + i, this::runWorker);
         workers.add(t);
         t.start();
       }

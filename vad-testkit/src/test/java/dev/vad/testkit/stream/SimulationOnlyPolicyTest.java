@@ -45,4 +45,12 @@ class SimulationOnlyPolicyTest {
         .hasMessageContaining("policy 'knows-the-future' only works in simulation").hasMessageContaining("full");
     assertThat(Files.exists(dir.resolve("cache"))).as("nothing opened").isFalse();
   }
+
+  @Test
+  void withoutAPolicyTheStreamFetchesOnDemandInsteadOfFailingToOpen() throws Exception {
+    Path pack = TestAppliances.mixed(dir, 4, 4096, 40, 10, 0);
+    try (StreamingAppliance app = StreamingAppliance.builder().uri(pack.toUri()).cache(dir.resolve("cache")).open()) {
+      assertThat(app.metrics().policy()).isEqualTo("demand");
+    }
+  }
 }

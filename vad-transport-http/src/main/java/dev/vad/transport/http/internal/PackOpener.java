@@ -4,7 +4,9 @@ import dev.vad.ApplianceId;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.pack.CorruptPackException;
+import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.PackHeader;
+import dev.vad.pack.ProfileFormat;
 import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.http.PackChangedException;
 import dev.vad.transport.http.RangeNotSupportedException;
@@ -63,7 +65,7 @@ final class PackOpener {
     if (crc(mb) != header.manifestCrc()) {
       throw new CorruptPackException(where, header.manifestOffset(), "manifest checksum mismatch");
     }
-    Manifest manifest = Manifest.decode(mb, where, header.manifestOffset(), header.dataLength());
+    Manifest manifest = ManifestFormat.decode(mb, where, header.manifestOffset(), header.dataLength());
     ApplianceId pinned = url.pinned();
     if (pinned != null && !pinned.equals(manifest.id())) {
       throw new IOException(where + " holds appliance " + manifest.id().hex() + ", not the pinned " + pinned.hex()
@@ -76,7 +78,7 @@ final class PackOpener {
       if (crc(pb) != header.profileCrc()) {
         throw new CorruptPackException(where, header.profileOffset(), "profile checksum mismatch");
       }
-      profile = Profile.decode(pb, where, header.profileOffset(), manifest);
+      profile = ProfileFormat.decode(pb, where, header.profileOffset(), manifest);
     }
     return new Opened(location, total, first.range().validators(), header, manifest, profile);
   }

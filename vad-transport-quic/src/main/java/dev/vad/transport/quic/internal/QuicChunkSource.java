@@ -4,6 +4,8 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.pack.ManifestFormat;
+import dev.vad.pack.ProfileFormat;
 import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
 import dev.vad.transport.SessionTimeoutException;
@@ -796,7 +798,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         }
         manifestBytes.write(p.bytes());
         if (manifestBytes.size() == p.total()) {
-          m = Manifest.decode(ByteBuffer.wrap(manifestBytes.toByteArray()), describe + " manifest", 0, dataLength);
+          m = ManifestFormat.decode(ByteBuffer.wrap(manifestBytes.toByteArray()), describe + " manifest", 0,
+              dataLength);
           timer.awaitPart("profile", 0, 0);
         } else {
           timer.awaitPart("manifest", manifestBytes.size(), p.total());
@@ -814,7 +817,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         }
         profileBytes.write(p.bytes());
         if (profileBytes.size() == p.total()) {
-          ready(m, Profile.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
+          ready(m, ProfileFormat.decode(ByteBuffer.wrap(profileBytes.toByteArray()), describe + " profile", 0, m));
         } else {
           timer.awaitPart("profile", profileBytes.size(), p.total());
         }

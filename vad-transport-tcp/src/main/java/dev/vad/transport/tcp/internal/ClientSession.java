@@ -3,6 +3,8 @@ package dev.vad.transport.tcp.internal;
 import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.pack.CorruptPackException;
+import dev.vad.pack.ManifestFormat;
+import dev.vad.pack.ProfileFormat;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -109,7 +111,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           dataLength = p.dataLength();
         }
         if (manifestBytes.add(p.total(), p.offset(), p.bytes())) {
-          manifest = Manifest.decode(ByteBuffer.wrap(manifestBytes.bytes()), where + " manifest", 0, dataLength);
+          manifest = ManifestFormat.decode(ByteBuffer.wrap(manifestBytes.bytes()), where + " manifest", 0, dataLength);
           manifestBytes = null;
           state = State.PROFILE;
           timer.awaitPart("profile", 0, 0);
@@ -129,7 +131,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
           profileBytes = new Section("profile", p.total());
         }
         if (profileBytes.add(p.total(), p.offset(), p.bytes())) {
-          Profile profile = Profile.decode(ByteBuffer.wrap(profileBytes.bytes()), where + " profile", 0, manifest);
+          Profile profile = ProfileFormat.decode(ByteBuffer.wrap(profileBytes.bytes()), where + " profile", 0,
+              manifest);
           profileBytes = null;
           ready(ctx, manifest, profile);
         } else {

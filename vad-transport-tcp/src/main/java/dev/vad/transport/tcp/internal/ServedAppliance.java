@@ -3,7 +3,9 @@ package dev.vad.transport.tcp.internal;
 import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
+import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.PackReader;
+import dev.vad.pack.ProfileFormat;
 import dev.vad.store.ChunkStore;
 import dev.vad.store.ChunkDecoder;
 import dev.vad.store.ChunkVerificationException;
@@ -66,8 +68,8 @@ public final class ServedAppliance {
     this.verified = new AtomicLongArray(verify ? (int) ((total + 63) >>> 6) : 0);
     int chunkSize = manifest.chunkSize();
     this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(chunkSize));
-    this.sections = Collections.unmodifiableList(cut(manifest.encode(), dataLength,
-        store.profile().map(p -> p.encode()).orElse(null)));
+    this.sections = Collections.unmodifiableList(cut(ManifestFormat.encode(manifest), dataLength,
+        store.profile().map(ProfileFormat::encode).orElse(null)));
   }
 
   private static List<Frame> cut(byte[] manifestBytes, long dataLength, byte[] profileBytes) {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.Profile;
+import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.PackReader;
+import dev.vad.pack.ProfileFormat;
 import dev.vad.transport.tcp.TestPacks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -105,10 +107,10 @@ class ServerSessionTest {
     List<Frame> out = written(ch);
     assertThat(out.get(0)).isEqualTo(new Frame.HelloOk(Frame.VERSION, MAX, Frame.FLAG_WANT_MANIFEST | Frame.FLAG_PROMOTE));
     Frame.ManifestPart mp = (Frame.ManifestPart) out.get(1);
-    Manifest m = Manifest.decode(ByteBuffer.wrap(mp.bytes()), "test", 0, mp.dataLength());
+    Manifest m = ManifestFormat.decode(ByteBuffer.wrap(mp.bytes()), "test", 0, mp.dataLength());
     assertThat(m.id()).isEqualTo(pack.manifest().id());
     Frame.ProfilePart pp = (Frame.ProfilePart) out.get(2);
-    assertThat(Profile.decode(ByteBuffer.wrap(pp.bytes()), "test", 0, m)).isEqualTo(pack.profile().orElseThrow());
+    assertThat(ProfileFormat.decode(ByteBuffer.wrap(pp.bytes()), "test", 0, m)).isEqualTo(pack.profile().orElseThrow());
     assertThat(out).hasSize(3);
 
     EmbeddedChannel again = server(10);
