@@ -6,47 +6,39 @@ import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
-import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
+import dev.vad.transport.netty.NettyResources;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.HandshakeTimer;
+import dev.vad.transport.netty.internal.NettyChunkSource;
+import dev.vad.transport.netty.internal.ReadyPing;
 import dev.vad.transport.quic.QuicChunkServer;
 import dev.vad.transport.quic.QuicTransportProvider;
-import dev.vad.transport.tcp.internal.ErrorCodes;
-import dev.vad.transport.tcp.internal.Frame;
-import dev.vad.transport.tcp.internal.FrameDecoder;
-import dev.vad.transport.tcp.internal.FrameEncoder;
-import dev.vad.transport.tcp.internal.HandshakeTimer;
-import dev.vad.transport.tcp.internal.NettyChunkSource;
-import dev.vad.transport.tcp.internal.PinningTrustManager;
-import dev.vad.transport.tcp.internal.ReadyPing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
-import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicConnectionPathStats;
-import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
 import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +73,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private final ChannelHandler codec;
   private final QuicIo udpIo;
   private final int maxDatagram;
-  private final Timeouts timeouts;
+  private final QuicClientSettings settings;
+  private final QuicClientSettings.Timeouts timeouts;
   private final byte[] token;
 
   // Event-loop confined from here on.
@@ -113,53 +106,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     }
   }
 
-  private record Timeouts(Duration connect, Duration request) {
-    long connectMillis() {
-      return connect.toMillis();
-    }
-
-    long requestMillis() {
-      return request.toMillis();
-    }
-  }
-
-  /** The client settings, read (and checked) before the source makes its event loop. */
-  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Timeouts timeouts, ChannelHandler codec,
-      byte[] token) {
-    static Settings of(String host, int port, TransportOptions options) {
-      Map<String, String> x = options.extra();
-      int maxFrame = (int) number(x, QuicTransportProvider.MAX_FRAME_BYTES, 8 << 20, Frame.MIN_MAX_FRAME,
-          Integer.MAX_VALUE);
-      FlowWindows bdp = FlowWindows.fromBandwidthDelay(
-          number(x, QuicTransportProvider.BANDWIDTH_BITS, 1_000_000_000L, 1, Long.MAX_VALUE / 1000),
-          number(x, QuicTransportProvider.RTT_MILLIS, 50, 1, 60_000));
-      long stream = number(x, QuicTransportProvider.INITIAL_MAX_STREAM_DATA, bdp.stream(), 1, 1L << 40);
-      long conn = number(x, QuicTransportProvider.INITIAL_MAX_DATA, Math.max(bdp.connection(), 2 * stream), stream,
-          1L << 42);
-      int maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
-          QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
-      int maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
-      Timeouts timeouts = new Timeouts(options.connectTimeout(), options.requestTimeout());
-      QuicSslContext ssl = sslContext(x);
-      ChannelHandler codec = new QuicClientCodecBuilder()
-          .sslEngineProvider(q -> ssl.newEngine(q.alloc(), host, port))
-          .maxIdleTimeout(Math.max(1000, timeouts.requestMillis()), TimeUnit.MILLISECONDS)
-          .initialMaxData(conn)
-          .initialMaxStreamDataBidirectionalLocal(stream)
-          .initialMaxStreamDataBidirectionalRemote(64 << 10)
-          .initialMaxStreamsBidirectional(0)
-          .initialMaxStreamsUnidirectional(0)
-          .maxSendUdpPayloadSize(maxDatagram)
-          .maxRecvUdpPayloadSize(maxDatagram)
-          .congestionControlAlgorithm(QuicIo.congestionControl(
-              x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
-          .build();
-      return new Settings(maxFrame, maxDatagram, maxAttempts, timeouts, codec, tokenOption(x));
-    }
-  }
-
-  private QuicChunkSource(String host, int port, ApplianceId id, Settings settings, QuicIo udpIo) {
-    super(QuicTransportProvider.SCHEME, host, port, id, udpIo.newGroup(1, "vad-quic-client"));
+  private QuicChunkSource(String host, int port, ApplianceId id, QuicClientSettings settings, QuicIo udpIo,
+      SourceLoop sourceLoop) {
+    super(QuicTransportProvider.SCHEME, host, port, id, sourceLoop);
+    this.settings = settings;
     this.maxFrame = settings.maxFrame();
     this.maxDatagram = settings.maxDatagram();
     this.maxAttempts = settings.maxAttempts();
@@ -169,36 +119,23 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     this.udpIo = udpIo;
   }
 
-  private static QuicSslContext sslContext(Map<String, String> x) {
-    String trust = x.get(QuicTransportProvider.TRUST_CERT_FILE);
-    String pin = x.get(QuicTransportProvider.PIN_SHA256);
-    QuicSslContextBuilder b = QuicSslContextBuilder.forClient().applicationProtocols(QuicChunkServer.ALPN);
-    if (trust != null && pin != null) {
-      throw new IllegalArgumentException("give " + QuicTransportProvider.TRUST_CERT_FILE + " or "
-          + QuicTransportProvider.PIN_SHA256 + ", not both");
-    }
-    if (pin != null) {
-      b.trustManager(new PinningTrustManager(pin));
-    } else if (trust != null) {
-      File f = new File(trust);
-      if (!f.isFile()) {
-        throw new IllegalArgumentException(QuicTransportProvider.TRUST_CERT_FILE + ": no such file: " + trust);
-      }
-      b.trustManager(f);
-    }
-    return b.build();
-  }
-
   /**
    * Connects and completes the handshake: the QUIC handshake and the HELLO_OK each within the connect timeout, then
    * the manifest and profile with never more than the request timeout between parts.
    */
   public static QuicChunkSource open(URI uri, TransportOptions options) throws IOException {
+    return open(uri, options, null);
+  }
+
+  /** As {@link #open(URI, TransportOptions)}, on {@code shared}'s event loops (null: the source's own). */
+  public static QuicChunkSource open(URI uri, TransportOptions options, NettyResources shared) throws IOException {
     Target target = Target.parse(uri, QuicTransportProvider.SCHEME, QuicChunkServer.DEFAULT_PORT);
     String host = target.host().startsWith("[") ? target.host().substring(1, target.host().length() - 1)
         : target.host();
-    QuicChunkSource s = new QuicChunkSource(host, target.port(), target.id(),
-        Settings.of(host, target.port(), options), QuicIo.select());
+    QuicClientSettings settings = QuicClientSettings.of(host, target.port(), options);
+    QuicIo udpIo = shared == null ? QuicIo.select() : QuicIo.select(shared.io());
+    QuicChunkSource s = new QuicChunkSource(host, target.port(), target.id(), settings, udpIo,
+        shared == null ? udpIo.sourceLoop("vad-quic-client") : new SourceLoop(shared.nextLoop(), null));
     try {
       s.bind();
     } catch (IOException | RuntimeException e) {
@@ -270,7 +207,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         .addListener(f -> {
           if (!f.isSuccess()) {
             connecting = false;
-            connectFailed(handshakeFailure(f.cause()));
+            connectFailed(settings.handshakeFailure(describe, host, f.cause()));
             return;
           }
           QuicChannel q = (QuicChannel) f.getNow();
@@ -283,31 +220,6 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
                 }
               });
         });
-  }
-
-  /**
-   * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
-   * cryptic), a timeout is a {@link SessionTimeoutException} naming the connect timeout.
-   */
-  private IOException handshakeFailure(Throwable cause) {
-    for (Throwable c = cause; c != null; c = c.getCause()) {
-      if (c instanceof SSLHandshakeException) {
-        String m = String.valueOf(c.getMessage());
-        String why = m.contains("CERTIFICATE_VERIFY_FAILED") ? "the server's certificate was not accepted (not "
-            + "signed by a trusted CA, not the pinned one, or not for host " + host + ")"
-            : m.replaceAll("error:[0-9a-f]+:[^:]*:OPENSSL_internal:", "").replaceAll(":\\s.*$", "");
-        IOException x = new IOException(describe + ": TLS handshake failed: " + why);
-        x.addSuppressed(cause); // kept for --verbose, out of the one-line message
-        return x;
-      }
-      if (c instanceof ConnectTimeoutException) { // nothing serves vad+quic there, or its packets are dropped
-        var x = new SessionTimeoutException(describe, "no QUIC handshake reply", SessionTimeoutException.Limit.CONNECT,
-            timeouts.connect());
-        x.initCause(cause);
-        return x;
-      }
-    }
-    return new IOException(describe + ": QUIC handshake failed: " + cause, cause);
   }
 
   private void connectFailed(IOException e) {

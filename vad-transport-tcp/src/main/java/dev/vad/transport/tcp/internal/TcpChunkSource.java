@@ -7,7 +7,16 @@ import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
 import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
+import dev.vad.transport.netty.NettyResources;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.HandshakeTimer;
+import dev.vad.transport.netty.internal.NettyChunkSource.SourceLoop;
+import dev.vad.transport.netty.internal.NettyChunkSource;
+import dev.vad.transport.netty.internal.NettyIo;
 import dev.vad.transport.tcp.TcpChunkServer;
+import dev.vad.transport.tcp.TcpOptions;
 import dev.vad.transport.tcp.TcpTransportProvider;
 import dev.vad.transport.tcp.TlsTransportProvider;
 import io.netty.bootstrap.Bootstrap;
@@ -16,16 +25,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.LinkedHashSet;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -66,6 +74,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   private final AtomicBoolean opsScheduled = new AtomicBoolean();
   private long lastProgressNanos = System.nanoTime();
   private long disconnectedSinceNanos = System.nanoTime();
+  /** The periodic {@link #tick}; cancelled on close (a shared loop outlives the source). */
+  private volatile ScheduledFuture<?> ticker;
 
   /** Not private: it is the superclass's type argument. */
   static final class Outstanding extends NettyChunkSource.Request {
@@ -77,9 +87,9 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
   }
 
-  private TcpChunkSource(String scheme, Target target, ClientConfig config, NettyIo io, SslContext tls) {
-    super(scheme, target.host(), target.port(), target.id(),
-        new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vad-tcp-client", true), io.handlerFactory()));
+  private TcpChunkSource(String scheme, Target target, ClientConfig config, NettyIo io, SourceLoop sourceLoop,
+      SslContext tls) {
+    super(scheme, target.host(), target.port(), target.id(), sourceLoop);
     this.config = config;
     this.backoffMillis = config.reconnectMinMillis();
     this.bootstrap = new Bootstrap().group(loop).channel(io.socketChannel())
@@ -116,11 +126,15 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
    * manifest and profile with never more than the request timeout between parts.
    */
   public static TcpChunkSource open(URI uri, TransportOptions options) throws IOException {
-    return open(uri, options, false);
+    return open(uri, options, false, null);
   }
 
-  /** As {@link #open(URI, TransportOptions)}; {@code tls}: a vad+tls URI, the connection inside TLS 1.3. */
-  public static TcpChunkSource open(URI uri, TransportOptions options, boolean tls) throws IOException {
+  /**
+   * As {@link #open(URI, TransportOptions)}; {@code tls}: a vad+tls URI, the connection inside TLS 1.3;
+   * {@code shared}: the event loops to run on, or null for the source's own.
+   */
+  public static TcpChunkSource open(URI uri, TransportOptions options, boolean tls, NettyResources shared)
+      throws IOException {
     String scheme = tls ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME;
     Target target = Target.parse(uri, scheme, tls ? TcpChunkServer.DEFAULT_TLS_PORT : TcpChunkServer.DEFAULT_PORT);
     ClientConfig config = ClientConfig.of(options);
@@ -128,11 +142,26 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     SslContext ssl = tls ? Tls.client(x.get(TlsTransportProvider.TRUST_CERT_FILE),
         x.get(TlsTransportProvider.PIN_SHA256), TlsTransportProvider.TRUST_CERT_FILE,
         TlsTransportProvider.PIN_SHA256) : null;
-    TcpChunkSource s = new TcpChunkSource(scheme, target, config, NettyIo.select(config.io()), ssl);
+    // with shared loops, an explicit tcp.io must match theirs; by default the source takes their I/O
+    NettyIo io = NettyIo.select(shared != null && !TcpOptions.IO.isSet(options) ? shared.io() : config.io().name());
+    TcpChunkSource s = new TcpChunkSource(scheme, target, config, io, SourceLoop.of(shared, io, "vad-tcp-client"),
+        ssl);
     s.awaitOpen(s::connect);
-    s.loop.scheduleAtFixedRate(s::tick, config.pingIntervalMillis(), config.pingIntervalMillis(),
+    s.ticker = s.loop.scheduleAtFixedRate(s::tick, config.pingIntervalMillis(), config.pingIntervalMillis(),
         TimeUnit.MILLISECONDS);
     return s;
+  }
+
+  /** On the loop: stops the ticks and closes the connection (on a shared loop nothing else would). */
+  @Override
+  protected void closing() {
+    ScheduledFuture<?> t = ticker;
+    if (t != null) {
+      t.cancel(false);
+    }
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   /**
@@ -391,6 +420,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   /** Periodic: PING while busy, detect a silent server, give up on requests when unreachable for too long. */
   private void tick() {
     if (isClosed()) {
+      closing(); // closed before the ticks were scheduled
       return;
     }
     long now = System.nanoTime();

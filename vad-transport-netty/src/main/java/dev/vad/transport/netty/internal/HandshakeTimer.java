@@ -1,7 +1,7 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
-import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.SessionTimeoutException.Limit;
+import dev.vad.transport.SessionTimeoutException;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;

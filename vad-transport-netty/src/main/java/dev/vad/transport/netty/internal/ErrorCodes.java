@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 /** ERROR frame codes (see {@code docs/protocol.md}); a code never changes meaning. */
 public final class ErrorCodes {

@@ -1,6 +1,5 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
-import dev.vad.transport.tcp.IoMode;
 import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -15,7 +14,10 @@ import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Resolves an {@link IoMode} to Netty's handler factory and channel classes; epoll is probed once per JVM. */
+/**
+ * Resolves an I/O mode ({@code auto}, {@code epoll} or {@code nio}, as the transports' {@code IoMode} enums and option
+ * values spell it) to Netty's handler factory and channel classes; epoll is probed once per JVM.
+ */
 public record NettyIo(String name, IoHandlerFactory handlerFactory, Class<? extends ServerChannel> serverChannel,
     Class<? extends Channel> socketChannel) {
   private static final Logger log = LoggerFactory.getLogger(NettyIo.class);
@@ -43,27 +45,33 @@ public record NettyIo(String name, IoHandlerFactory handlerFactory, Class<? exte
     return Probe.EPOLL_CAUSE == null;
   }
 
-  public static NettyIo select(IoMode mode) {
-    return switch (mode) {
-      case NIO -> nio();
-      case EPOLL -> {
+  /** The I/O for {@code mode}: "auto" (epoll if it loads, else NIO), "epoll" (fails if it does not) or "nio". */
+  public static NettyIo select(String mode) {
+    return switch (checkMode(mode)) {
+      case "nio" -> nio();
+      case "epoll" -> {
         if (!epollAvailable()) {
           throw new IllegalStateException("epoll transport requested but unavailable: " + Probe.EPOLL_CAUSE,
               Probe.EPOLL_CAUSE);
         }
         yield epoll();
       }
-      case AUTO -> epollAvailable() ? epoll() : nio();
+      default -> epollAvailable() ? epoll() : nio();
     };
   }
 
-  /** Parses "auto", "epoll" or "nio" (any case). */
-  public static IoMode parseMode(String s) {
-    try {
-      return IoMode.valueOf(s.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown I/O mode '" + s + "' (auto, epoll, nio)", e);
+  /** {@code s} in lower case if it is "auto", "epoll" or "nio" (any case, blanks around ignored). */
+  public static String checkMode(String s) {
+    String m = s.trim().toLowerCase(Locale.ROOT);
+    if (!m.equals("auto") && !m.equals("epoll") && !m.equals("nio")) {
+      throw new IllegalArgumentException("unknown I/O mode '" + s + "' (auto, epoll, nio)");
     }
+    return m;
+  }
+
+  /** Whether this is the native epoll I/O (channels of other transports on the same group must be epoll too). */
+  public boolean isEpoll() {
+    return name.equals("epoll");
   }
 
   private static NettyIo nio() {

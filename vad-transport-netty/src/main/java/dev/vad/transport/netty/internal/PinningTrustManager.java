@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import java.net.Socket;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
@@ -9,12 +9,14 @@ import dev.vad.transport.ChunkSource;
 import dev.vad.transport.NoSuchChunkException;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
+import dev.vad.transport.netty.NettyOptions;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -105,48 +107,58 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
     }
   }
 
-  /** {@code group} is the source's own, of one thread; {@link #close} shuts it down. */
-  protected NettyChunkSource(String scheme, String host, int port, ApplianceId id, EventLoopGroup group) {
+  /**
+   * The event loop a source runs on: one of a shared group ({@link dev.vad.transport.netty.NettyResources}), which
+   * outlives the source, or the only one of the source's own group ({@code own}), which {@link #close} shuts down.
+   */
+  public record SourceLoop(EventLoop loop, EventLoopGroup own) {
+    /**
+     * The next loop of {@code shared} if given (its I/O must be {@code io}), else a new one-thread group of
+     * {@code io} named {@code threadName}.
+     */
+    public static SourceLoop of(dev.vad.transport.netty.NettyResources shared, NettyIo io, String threadName) {
+      if (shared == null) {
+        EventLoopGroup g = EventLoops.group(1, threadName, io.handlerFactory());
+        return new SourceLoop(g.next(), g);
+      }
+      if (!shared.io().equals(io.name())) {
+        throw new IllegalArgumentException("the shared event loops run " + shared.io() + ", this source asks for "
+            + io.name());
+      }
+      return new SourceLoop(shared.nextLoop(), null);
+    }
+
+    /** Shuts down an own group (for a source that fails before it exists). */
+    public void release() {
+      if (own != null) {
+        own.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  protected NettyChunkSource(String scheme, String host, int port, ApplianceId id, SourceLoop sourceLoop) {
     this.host = host;
     this.port = port;
     this.id = id;
     this.idBytes = HexFormat.of().parseHex(id.hex());
     this.describe = scheme + "://" + host + ":" + port;
-    this.group = group;
-    this.loop = group.next();
-  }
-
-  /** A number from {@link TransportOptions#extra()}: {@code dflt} if absent, else it must lie in [min, max]. */
-  protected static long number(Map<String, String> x, String key, long dflt, long min, long max) {
-    String s = x.get(key);
-    if (s == null) {
-      return dflt;
-    }
-    long v;
-    try {
-      v = Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " is not a number: '" + s + "'");
-    }
-    if (v < min || v > max) {
-      throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "]: " + v);
-    }
-    return v;
+    this.group = sourceLoop.own();
+    this.loop = sourceLoop.loop();
   }
 
   /**
-   * The bearer token option ({@code vad.token}, {@link dev.vad.transport.tcp.TcpTransportProvider#TOKEN}) as HELLO
-   * carries it; empty if none. The message of a bad one never shows it.
+   * The bearer token option ({@link dev.vad.transport.netty.NettyOptions#TOKEN}) as HELLO carries it; empty if none.
+   * The message of a bad one never shows it.
    */
-  public static byte[] tokenOption(Map<String, String> x) {
-    String t = x.get(dev.vad.transport.tcp.TcpTransportProvider.TOKEN);
+  public static byte[] token(TransportOptions o) {
+    String t = NettyOptions.TOKEN_OPTION.get(o);
     if (t == null) {
       return new byte[0];
     }
     try {
-      return Gate.checkToken(t.strip()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return Gate.checkToken(t).getBytes(StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(dev.vad.transport.tcp.TcpTransportProvider.TOKEN + ": " + e.getMessage());
+      throw new IllegalArgumentException(NettyOptions.TOKEN + ": " + e.getMessage());
     }
   }
 
@@ -254,20 +266,36 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
     }
   }
 
-  /** Closes the connection and the source's event loop; no listener call starts after this returns. */
+  /**
+   * Closes the connection and the source's own event loop (a shared one keeps running); no listener call starts
+   * after this returns.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closing();
-    var done = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    if (!loop.inEventLoop()) {
-      done.awaitUninterruptibly(5, TimeUnit.SECONDS);
+    if (group != null) {
+      closing();
+      var done = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (!loop.inEventLoop()) {
+        done.awaitUninterruptibly(5, TimeUnit.SECONDS);
+      }
+      return;
+    }
+    // A shared loop: close what is ours on it, and wait for that task, so that whatever listener call was running
+    // there has returned and every later task sees the source closed.
+    if (loop.inEventLoop()) {
+      closing();
+    } else if (!loop.isShuttingDown()) {
+      loop.submit(this::closing).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
   }
 
-  /** Run once by {@link #close} before the event loop shuts down (which closes its channels anyway). */
+  /**
+   * Run once by {@link #close}: on the source's own loop before it shuts down (which closes its channels anyway),
+   * on a shared loop as a task there; it must close the source's channels and cancel its periodic tasks.
+   */
   protected void closing() {}
 
   @Override
@@ -437,7 +465,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   }
 
   /** An RTT sample for the listener, or, before it is started, kept (the smallest) for {@link #start}. */
-  protected final void offerRtt(long rttNanos) {
+  public final void offerRtt(long rttNanos) {
     if (rttNanos <= 0) {
       return;
     }

@@ -1,11 +1,11 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import dev.vad.ApplianceId;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.pack.PackReader;
-import dev.vad.store.ChunkStore;
 import dev.vad.store.ChunkDecoder;
+import dev.vad.store.ChunkStore;
 import dev.vad.store.ChunkVerificationException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

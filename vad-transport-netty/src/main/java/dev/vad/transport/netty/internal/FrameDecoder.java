@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -65,7 +65,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   }
 
   /** Bytes held for a frame not yet complete (for tests). */
-  int buffered() {
+  public int buffered() {
     ByteBuf b = internalBuffer();
     return b == null ? 0 : b.readableBytes();
   }

@@ -1,7 +1,7 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import dev.vad.store.ChunkStore;
-import dev.vad.transport.tcp.TcpChunkServer;
+import dev.vad.transport.ServerOptions;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ public final class ServerSettings {
   private final Set<String> set = new HashSet<>();
   private InetSocketAddress listen;
   private int threads;
-  private int maxFrame = TcpChunkServer.DEFAULT_MAX_FRAME;
+  private int maxFrame = Frame.DEFAULT_MAX_FRAME;
   private int lowWaterMark = 256 << 10;
   private int highWaterMark = 1 << 20;
   private int maxConnections = 1024;
@@ -33,6 +33,9 @@ public final class ServerSettings {
   private Duration idleTimeout = Duration.ofMinutes(5);
   private List<String> tokens = List.of();
   private Path tokenFile;
+  private Path certFile;
+  private Path keyFile;
+  private boolean selfSigned;
 
   /**
    * Default bound on the chunk answers queued per connection: 4 GiB of 64 KiB chunks, far beyond what a client's
@@ -154,6 +157,66 @@ public final class ServerSettings {
     return d;
   }
 
+  /** The server's certificate chain and private key, both PEM (PKCS#8 key); excludes {@link #selfSigned()}. */
+  public void certificate(Path certChainPem, Path privateKeyPem) {
+    once("certificate");
+    certFile = Objects.requireNonNull(certChainPem, "certChainPem");
+    keyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+  }
+
+  /** A fresh self-signed certificate at start (needs netty-pkitesting); excludes {@link #certificate}. */
+  public void selfSigned() {
+    once("certificate");
+    selfSigned = true;
+  }
+
+  /**
+   * Takes the settings of a {@link ServerOptions} (from the server SPI) that the server builders share; those it
+   * leaves unset keep the builder's defaults. Each may still be set only once.
+   */
+  public void apply(ServerOptions o) {
+    o.stores().forEach(this::store);
+    o.listen().ifPresent(this::listen);
+    o.eventLoopThreads().ifPresent(this::eventLoopThreads);
+    o.handshakeTimeout().ifPresent(this::handshakeTimeout);
+    o.idleTimeout().ifPresent(this::idleTimeout);
+    o.maxConnections().ifPresent(this::maxConnections);
+    o.maxQueuedChunks().ifPresent(this::maxQueuedChunks);
+    o.verifyChunks().ifPresent(this::verifyChunks);
+    o.tokenFile().ifPresent(this::tokenFile);
+    if (o.selfSigned()) {
+      selfSigned();
+    } else if (o.certificateChain().isPresent()) {
+      certificate(o.certificateChain().get(), o.privateKey().orElseThrow());
+    }
+  }
+
+  /** Whether a certificate was given, as files or self-signed. */
+  public boolean hasCertificate() {
+    return selfSigned || certFile != null;
+  }
+
+  /**
+   * The certificate given: a fresh self-signed one, or the files read. Null without one. {@code certFile()} and
+   * {@code keyFile()} are the files (null if self-signed or none).
+   */
+  public ServerCertificate loadCertificate() throws java.io.IOException {
+    return selfSigned ? ServerCertificate.selfSigned() : certFile == null ? null
+        : ServerCertificate.fromPem(certFile, keyFile);
+  }
+
+  public boolean isSelfSigned() {
+    return selfSigned;
+  }
+
+  public Path certFile() {
+    return certFile;
+  }
+
+  public Path keyFile() {
+    return keyFile;
+  }
+
   /** For {@code build()}: checks that there is something to serve, and returns a copy the builder cannot change. */
   public ServerSettings forBuild() {
     if (stores.isEmpty() && packs.isEmpty()) {
@@ -173,6 +236,9 @@ public final class ServerSettings {
     c.idleTimeout = idleTimeout;
     c.tokens = tokens;
     c.tokenFile = tokenFile;
+    c.certFile = certFile;
+    c.keyFile = keyFile;
+    c.selfSigned = selfSigned;
     return c;
   }
 

@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.FileRegion;
@@ -40,6 +40,8 @@ public sealed interface Frame {
   int SECTION_PART = 1 << 20;
   /** The smallest max-frame setting a peer may use: a full section part plus its header fits. */
   int MIN_MAX_FRAME = SECTION_PART + 64;
+  /** The max-frame setting of servers and clients unless told otherwise: 8 MiB, room for a 4 MiB chunk and more. */
+  int DEFAULT_MAX_FRAME = 8 << 20;
   /** Key value meaning "no key" in an ERROR frame (the top bit is never set in a valid packed key). */
   long NO_KEY = -1L;
   int MAX_ERROR_MESSAGE = 1024;

@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -43,7 +43,7 @@ public final class FrameEncoder extends MessageToMessageEncoder<Frame> {
   }
 
   /** Encodes every frame except the chunk frames into one buffer (the caller releases it). */
-  static ByteBuf encodeControl(ByteBufAllocator alloc, Frame frame) {
+  public static ByteBuf encodeControl(ByteBufAllocator alloc, Frame frame) {
     ByteBuf b = alloc.buffer(64);
     b.writeIntLE(0); // length, patched below
     if (frame instanceof Frame.Hello h) {

@@ -1,4 +1,4 @@
-package dev.vad.transport.tcp.internal;
+package dev.vad.transport.netty.internal;
 
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
