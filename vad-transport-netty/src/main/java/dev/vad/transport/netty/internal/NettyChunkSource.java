@@ -17,11 +17,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,12 +30,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the vad+tcp and vad+quic clients share: the {@link ChunkSource} calls, checked and handed to the source's own
- * single event-loop thread ({@link #submit}); the requests outstanding there and how they end (delivered once, failed
- * to the listener, given up after too many lost connections); the outcome of the first handshake, RTT samples taken
- * before there is a listener, and closing. How requests travel and how connections are made is each transport's own.
+ * What the vad+tcp and vad+quic clients share: the {@link ChunkSource} calls, checked and handed to the source's
+ * single event-loop thread ({@link #submit}; its own, or one of a shared group, see {@link SourceLoop}); the requests
+ * outstanding there and how they end (delivered once, failed to the listener, given up after too many lost
+ * connections); the outcome of the first handshake, RTT samples taken before there is a listener, and closing. How
+ * requests travel and how connections are made is each transport's own.
  *
- * <p>Fields and methods below "event loop only" are confined to {@link #loop}.
+ * <p>The state is private: transports reach the outstanding requests through {@link #requests()} (a
+ * {@link Requests}, whose entries they extend) and the open through {@link #failOpen}, {@link #openDone} and
+ * {@link #openFailed}; the only protected fields are immutable (where to connect, the loop). Methods below "event
+ * loop only" are confined to {@link #loop}.
  *
  * @param <R> what the transport keeps per outstanding request
  */
@@ -53,7 +53,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   protected final String describe;
   protected final EventLoop loop;
   /** Completed by the first ready session, or failed by whatever prevents it. */
-  protected final CompletableFuture<Void> opened = new CompletableFuture<>();
+  private final CompletableFuture<Void> opened = new CompletableFuture<>();
   private final EventLoopGroup group;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Manifest manifest;
@@ -62,17 +62,15 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   private volatile int sessions;
 
   // Event-loop confined from here on.
-  /** Requests not yet answered, failed or cancelled, in request order. */
-  protected final LinkedHashMap<Long, R> outstanding = new LinkedHashMap<>();
+  private final Requests<R> outstanding = new Requests<>();
   /** The smallest RTT sample taken before there was a listener, for {@link #start}; 0 if none. */
   private long unreportedRttNanos;
   private boolean flushScheduled;
 
   /** A request the source has outstanding; transports add what they track per request. */
   public static class Request {
-    // package-private, not private: NettyChunkSource reaches them through the type variable R
-    Priority priority;
-    int drops;
+    private Priority priority;
+    private int drops;
 
     protected Request(Priority priority) {
       this.priority = priority;
@@ -80,6 +78,20 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
 
     public final Priority priority() {
       return priority;
+    }
+
+    /** Promotes a prefetch request asked for as demand; returns whether it was one. */
+    final boolean promote(Priority p) {
+      if (priority == Priority.PREFETCH && p == Priority.DEMAND) {
+        priority = Priority.DEMAND;
+        return true;
+      }
+      return false;
+    }
+
+    /** Counts one more lost connection while outstanding; returns how many so far. */
+    final int dropped() {
+      return ++drops;
     }
   }
 
@@ -260,7 +272,8 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
     return closed.get();
   }
 
-  private void ensureOpen() {
+  /** @throws IllegalStateException if the source is closed */
+  protected final void ensureOpen() {
     if (closed.get()) {
       throw new IllegalStateException(describe + ": source is closed");
     }
@@ -311,20 +324,27 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
    * (asked for already, or the source is closed).
    */
   protected final R track(long k, Priority p, Function<Priority, R> create) {
-    if (closed.get()) {
-      return null;
-    }
-    R o = outstanding.get(k);
-    if (o == null) {
-      o = create.apply(p);
-      outstanding.put(k, o);
-      return o;
-    }
-    if (o.priority == Priority.PREFETCH && p == Priority.DEMAND) {
-      o.priority = Priority.DEMAND;
-      return o;
-    }
-    return null;
+    return closed.get() ? null : outstanding.track(k, p, create);
+  }
+
+  /** The requests outstanding (event loop only). */
+  protected final Requests<R> requests() {
+    return outstanding;
+  }
+
+  /** Fails the open, if it is still under way, with {@code cause}. */
+  protected final void failOpen(Throwable cause) {
+    opened.completeExceptionally(cause);
+  }
+
+  /** Whether the open is over: the first session is ready, or the open failed. */
+  protected final boolean openDone() {
+    return opened.isDone();
+  }
+
+  /** Whether the open failed. */
+  protected final boolean openFailed() {
+    return opened.isCompletedExceptionally();
   }
 
   /** Runs {@link #flush} once after the current loop task, however often it is asked for meanwhile. */
@@ -343,14 +363,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
 
   /** Runs {@code action} on every outstanding request, demand first, each class in request order. */
   protected final void forEachDemandFirst(BiConsumer<Long, R> action) {
-    for (Priority pass : new Priority[] {Priority.DEMAND, Priority.PREFETCH}) {
-      // over a copy: the action may fail a request and remove it (a QUIC stream that cannot be opened)
-      for (Map.Entry<Long, R> e : new ArrayList<>(outstanding.entrySet())) {
-        if (e.getValue().priority == pass && outstanding.get(e.getKey()) == e.getValue()) {
-          action.accept(e.getKey(), e.getValue());
-        }
-      }
-    }
+    outstanding.forEachDemandFirst(action);
   }
 
   /**
@@ -386,14 +399,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
 
   /** After a lost connection: every outstanding request has lived through one more; those at the limit fail. */
   protected final void countDrop(int maxAttempts) {
-    List<Long> exhausted = new ArrayList<>();
-    for (Map.Entry<Long, R> e : outstanding.entrySet()) {
-      if (++e.getValue().drops >= maxAttempts) {
-        exhausted.add(e.getKey());
-      }
-    }
-    for (long k : exhausted) {
-      outstanding.remove(k);
+    for (long k : outstanding.countDrop(maxAttempts)) {
       fail(k, new IOException(describe + ": connection lost " + maxAttempts + " times while chunk "
           + ChunkKey.unpack(k) + " was outstanding"));
     }
@@ -490,9 +496,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
 
   /** Fails every outstanding request with {@code why}. */
   protected final void failAll(String why) {
-    List<Long> keys = new ArrayList<>(outstanding.keySet());
-    outstanding.clear();
-    for (long k : keys) {
+    for (long k : outstanding.clear()) {
       fail(k, new IOException(why));
     }
   }

@@ -8,6 +8,7 @@ import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.netty.NettyResources;
+import dev.vad.transport.netty.internal.Backoff;
 import dev.vad.transport.netty.internal.ErrorCodes;
 import dev.vad.transport.netty.internal.Frame;
 import dev.vad.transport.netty.internal.FrameDecoder;
@@ -25,7 +26,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
-import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
 import io.netty.handler.codec.quic.QuicStreamType;
@@ -37,7 +37,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,10 +90,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private boolean drainScheduled;
   private int nextRequestId = 1;
   private final int maxAttempts;
-  private long backoffMillis = RECONNECT_MIN_MILLIS;
+  private final Backoff backoff = new Backoff(RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS);
   private boolean reconnectScheduled;
   private long unreachableSinceNanos;
-  private boolean rttSampling;
+  private final RttSampler rtt;
 
   /** Not private: it is the superclass's type argument. */
   static final class Out extends NettyChunkSource.Request {
@@ -117,6 +116,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     this.codec = settings.codec();
     this.token = settings.token();
     this.udpIo = udpIo;
+    this.rtt = new RttSampler(loop, RTT_SAMPLE_MILLIS, () -> !isClosed() && !requests().isEmpty(),
+        () -> ready ? quic : null, this::offerRtt);
   }
 
   /**
@@ -223,16 +224,16 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   }
 
   private void connectFailed(IOException e) {
-    if (!opened.isDone()) {
-      opened.completeExceptionally(e);
+    if (!openDone()) {
+      failOpen(e);
       return;
     }
-    if (isClosed() || outstanding.isEmpty()) {
+    if (isClosed() || requests().isEmpty()) {
       return;
     }
     if (System.nanoTime() - unreachableSinceNanos > TimeUnit.MILLISECONDS.toNanos(timeouts.requestMillis())) {
       log.warn("{}: no connection for {}; failing {} outstanding requests: {}", describe,
-          Durations.format(timeouts.request()), outstanding.size(), e.getMessage());
+          Durations.format(timeouts.request()), requests().size(), e.getMessage());
       failAll(e.getMessage());
       return;
     }
@@ -245,44 +246,13 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return;
     }
     reconnectScheduled = true;
-    long delay = backoffMillis;
-    backoffMillis = Math.min(RECONNECT_MAX_MILLIS, backoffMillis * 2);
+    long delay = backoff.next();
     loop.schedule(() -> {
       reconnectScheduled = false;
-      if (!ready && !outstanding.isEmpty()) {
+      if (!ready && !requests().isEmpty()) {
         connect();
       }
     }, delay, TimeUnit.MILLISECONDS);
-  }
-
-  /** Reports quiche's RTT estimate for the current connection to the listener. */
-  private void sampleRtt(QuicChannel q) {
-    q.collectPathStats(0).addListener(f -> {
-      if (!f.isSuccess()) {
-        return;
-      }
-      offerRtt(((QuicConnectionPathStats) f.getNow()).rtt());
-    });
-  }
-
-  /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
-  private void startRttSampling() {
-    if (rttSampling) {
-      return;
-    }
-    rttSampling = true;
-    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
-  }
-
-  private void rttTick() {
-    if (isClosed() || outstanding.isEmpty()) {
-      rttSampling = false;
-      return;
-    }
-    if (ready && quic != null) {
-      sampleRtt(quic);
-    }
-    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private ChannelInitializer<QuicStreamChannel> streamInit(ChannelHandler handler) {
@@ -307,18 +277,18 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return;
     }
     ready = true;
-    backoffMillis = RECONNECT_MIN_MILLIS;
+    backoff.reset();
     countSession();
-    if (sessions() > 1 && !outstanding.isEmpty()) {
-      log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
+    if (sessions() > 1 && !requests().isEmpty()) {
+      log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, requests().size());
     }
     forEachDemandFirst((k, o) -> {
       o.onPrefetch = false;
       o.demandStream = null;
       send(k, o);
     });
-    if (!outstanding.isEmpty()) {
-      startRttSampling();
+    if (!requests().isEmpty()) {
+      rtt.start();
     }
     scheduleFlush();
   }
@@ -336,24 +306,24 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     sendPrefetch.clear();
     sendCancel.clear();
     waitingDemand.clear(); // still outstanding: re-requested after the reconnect
-    if (!opened.isDone()) {
-      opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
+    if (!openDone()) {
+      failOpen(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
     if (!wasReady) { // a reconnect that never got ready: unreachable since the loss, and no request's attempt spent
       connectFailed(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
-    if (isClosed() || outstanding.isEmpty()) {
+    if (isClosed() || requests().isEmpty()) {
       return;
     }
-    for (Out o : outstanding.values()) {
+    for (Out o : requests().values()) {
       o.demandStream = null;
       o.onPrefetch = false;
     }
     countDrop(maxAttempts);
-    if (!outstanding.isEmpty()) {
-      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
+    if (!requests().isEmpty()) {
+      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, requests().size());
       unreachableSinceNanos = System.nanoTime();
       scheduleReconnect();
     }
@@ -367,7 +337,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     if (o.priority() == Priority.DEMAND) {
       sendPrefetch.remove(k); // if promoted
     }
-    startRttSampling();
+    rtt.start();
     if (!ready) {
       if (!reconnectScheduled && !connecting) {
         unreachableSinceNanos = System.nanoTime();
@@ -403,19 +373,19 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private void createDemandStream(QuicChannel q, long k, Out o) {
     q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Responses(k))).addListener(f -> {
       if (!f.isSuccess()) {
-        if (q == quic && q.isActive() && outstanding.get(k) == o
+        if (q == quic && q.isActive() && requests().get(k) == o
             && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) < 1) {
           waitDemand(k); // lost a race for the last stream credit
           return;
         }
-        if (outstanding.remove(k, o)) {
+        if (requests().remove(k, o)) {
           fail(k, new IOException(describe + ": cannot open a stream for chunk " + ChunkKey.unpack(k) + ": "
               + f.cause(), f.cause()));
         }
         return;
       }
       QuicStreamChannel s = (QuicStreamChannel) f.getNow();
-      if (outstanding.get(k) != o) {
+      if (requests().get(k) != o) {
         s.close(); // cancelled while the stream was opening
         return;
       }
@@ -448,7 +418,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     while (!waitingDemand.isEmpty() && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
       long k = waitingDemand.iterator().next();
       waitingDemand.remove(k);
-      Out o = outstanding.get(k);
+      Out o = requests().get(k);
       if (o != null && o.priority() == Priority.DEMAND && o.demandStream == null) {
         createDemandStream(q, k, o);
       }
@@ -457,7 +427,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
 
   private void onCancel(long k) {
     waitingDemand.remove(k);
-    Out o = outstanding.remove(k);
+    Out o = requests().remove(k);
     if (o == null) {
       return;
     }
@@ -507,14 +477,14 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     List<Long> list = new ArrayList<>(keys);
     keys.clear();
     if (priority >= 0) {
-      list.removeIf(k -> !outstanding.containsKey(k)); // failed meanwhile (a fatal ERROR fails everything)
+      list.removeIf(k -> !requests().contains(k)); // failed meanwhile (a fatal ERROR fails everything)
     }
     for (int from = 0; from < list.size(); from += KEYS_PER_FRAME) {
       List<Long> part = list.subList(from, Math.min(list.size(), from + KEYS_PER_FRAME));
       long[] batch = part.stream().mapToLong(Long::longValue).toArray();
       if (priority >= 0) {
         for (long k : batch) {
-          outstanding.get(k).onPrefetch = true;
+          requests().get(k).onPrefetch = true;
         }
       }
       prefetchStream.write(priority < 0 ? new Frame.Cancel(batch)
@@ -556,9 +526,9 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return; // the connection went: onDisconnected re-requests it
     }
     drainWaitingDemand();
-    Out o = outstanding.get(k);
+    Out o = requests().get(k);
     if (o != null && o.demandStream == s && !(o.onPrefetch && prefetchStream != null)) {
-      outstanding.remove(k);
+      requests().remove(k);
       fail(k, new IOException(describe + ": stream for chunk " + ChunkKey.unpack(k)
           + " ended without an answer"));
     }
@@ -569,21 +539,15 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return; // not current, or the connection went: onDisconnected re-requests its keys
     }
     prefetchStream = null;
-    List<Long> lost = new ArrayList<>();
-    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-      if (e.getValue().onPrefetch && e.getValue().priority() == Priority.PREFETCH) {
-        lost.add(e.getKey());
-      }
-    }
-    for (long k : lost) {
-      outstanding.remove(k);
+    for (long k : requests().keys((key, o) -> o.onPrefetch && o.priority() == Priority.PREFETCH)) {
+      requests().remove(k);
       fail(k, new IOException(describe + ": prefetch stream ended before chunk " + ChunkKey.unpack(k)));
     }
   }
 
   private void protocolFailure(Channel stream, String why) {
-    if (!opened.isDone()) {
-      opened.completeExceptionally(new IOException(why));
+    if (!openDone()) {
+      failOpen(new IOException(why));
     } else {
       log.warn("{}", why);
     }
@@ -651,8 +615,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     public void channelActive(ChannelHandlerContext ctx) {
       this.ctx = ctx;
       timer = new HandshakeTimer(ctx.channel(), describe, timeouts.connect(), timeouts.request(), (ch, e) -> {
-        if (!opened.isDone()) {
-          opened.completeExceptionally(e);
+        if (!openDone()) {
+          failOpen(e);
         } else {
           log.warn("{}; reconnecting", e.getMessage());
         }
@@ -677,8 +641,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       try {
         read(msg);
       } catch (IOException | RuntimeException e) {
-        if (!opened.isDone()) {
-          opened.completeExceptionally(e instanceof IOException ? e : new IOException(e));
+        if (!openDone()) {
+          failOpen(e instanceof IOException ? e : new IOException(e));
         }
         q.close();
       }

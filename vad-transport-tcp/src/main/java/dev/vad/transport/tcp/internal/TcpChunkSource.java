@@ -8,6 +8,7 @@ import dev.vad.transport.Priority;
 import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.netty.NettyResources;
+import dev.vad.transport.netty.internal.Backoff;
 import dev.vad.transport.netty.internal.Frame;
 import dev.vad.transport.netty.internal.FrameDecoder;
 import dev.vad.transport.netty.internal.FrameEncoder;
@@ -69,7 +70,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   /** The current connection's server takes PROMOTE requests ({@link Frame#FLAG_PROMOTE}). */
   private boolean serverPromotes;
   private int nextRequestId = 1;
-  private long backoffMillis;
+  private final Backoff backoff;
   private final Queue<Op> ops = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean opsScheduled = new AtomicBoolean();
   private long lastProgressNanos = System.nanoTime();
@@ -91,7 +92,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
       SslContext tls) {
     super(scheme, target.host(), target.port(), target.id(), sourceLoop);
     this.config = config;
-    this.backoffMillis = config.reconnectMinMillis();
+    this.backoff = new Backoff(config.reconnectMinMillis(), config.reconnectMaxMillis());
     this.bootstrap = new Bootstrap().group(loop).channel(io.socketChannel())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
             config.connectTimeout().toMillis()))
@@ -179,9 +180,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
    */
   @Override
   public void promote(ChunkKey key) {
-    if (isClosed()) {
-      throw new IllegalStateException(describe + ": source is closed");
-    }
+    ensureOpen();
     enqueue(new Op(key.packed(), Priority.DEMAND, true));
   }
 
@@ -197,7 +196,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     for (Op op; (op = ops.poll()) != null; ) {
       if (op.priority == null) {
         onCancel(op.key);
-      } else if (!op.promoteOnly || outstanding.containsKey(op.key)) {
+      } else if (!op.promoteOnly || requests().contains(op.key)) {
         onRequest(op.key, op.priority);
       }
     }
@@ -212,7 +211,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   // ------------------------------------------------------------------------------------------- event loop only
 
   private void onRequest(long k, Priority p) {
-    if (outstanding.isEmpty() && !isClosed()) {
+    if (requests().isEmpty() && !isClosed()) {
       lastProgressNanos = System.nanoTime();
     }
     Outstanding o = track(k, p, Outstanding::new);
@@ -235,7 +234,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   }
 
   private void onCancel(long k) {
-    Outstanding o = outstanding.remove(k);
+    Outstanding o = requests().remove(k);
     if (o == null || !ready) {
       return;
     }
@@ -281,7 +280,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     for (long k : keys) {
       batch[n++] = k;
       if (priority >= 0) {
-        Outstanding o = outstanding.get(k);
+        Outstanding o = requests().get(k);
         if (o != null) {
           o.sent = true;
         }
@@ -311,8 +310,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
           c = new SessionTimeoutException(describe, "no TCP connection", SessionTimeoutException.Limit.CONNECT,
               config.connectTimeout());
         }
-        if (!opened.isDone()) {
-          opened.completeExceptionally(c instanceof IOException io ? io
+        if (!openDone()) {
+          failOpen(c instanceof IOException io ? io
               : new ConnectException(describe + ": " + c));
           return;
         }
@@ -326,8 +325,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (isClosed()) {
       return;
     }
-    long delay = backoffMillis;
-    backoffMillis = Math.min(config.reconnectMaxMillis(), backoffMillis * 2);
+    long delay = backoff.next();
     loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -341,12 +339,12 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
     ready = true;
     serverPromotes = promotes;
-    backoffMillis = config.reconnectMinMillis();
+    backoff.reset();
     lastProgressNanos = System.nanoTime();
     if (countSession()) {
       return; // the first session: nothing to re-request
     }
-    log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
+    log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, requests().size());
     clearBatches();
     forEachDemandFirst((k, o) -> {
       o.sent = false;
@@ -362,8 +360,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     channel = null;
     boolean wasReady = ready;
     ready = false;
-    if (!opened.isDone() || opened.isCompletedExceptionally()) {
-      opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
+    if (!openDone() || openFailed()) {
+      failOpen(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
     if (isClosed()) {
@@ -372,15 +370,15 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (wasReady) { // a reconnect that never got ready leaves the clock running: unreachable is unreachable
       disconnectedSinceNanos = System.nanoTime();
       countDrop(config.maxAttempts());
-      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
+      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, requests().size());
     }
     scheduleReconnect();
   }
 
   void onProtocolFailure(Channel ch, Throwable cause) {
-    if (!opened.isDone()) {
-      opened.completeExceptionally(cause instanceof IOException io ? io : new IOException(cause));
-    } else if (!isClosed() && !opened.isCompletedExceptionally()) { // a failed open has said it all
+    if (!openDone()) {
+      failOpen(cause instanceof IOException io ? io : new IOException(cause));
+    } else if (!isClosed() && !openFailed()) { // a failed open has said it all
       log.warn("{}: closing the connection: {}", describe,
           cause instanceof IOException ? cause.getMessage() : cause.toString());
     }
@@ -424,7 +422,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
       return;
     }
     long now = System.nanoTime();
-    if (outstanding.isEmpty()) {
+    if (requests().isEmpty()) {
       lastProgressNanos = now;
       disconnectedSinceNanos = now;
       return;
@@ -433,7 +431,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (ready) {
       if (now - lastProgressNanos > timeout) {
         log.warn("{}: nothing received for {} with {} chunks outstanding; reconnecting", describe,
-            Durations.format(config.requestTimeout()), outstanding.size());
+            Durations.format(config.requestTimeout()), requests().size());
         channel.close();
         return;
       }
