@@ -162,10 +162,7 @@ public final class ServerOptions {
 
     public Builder shutdownTimeout(Duration timeout) {
       once(shutdownTimeout, "shutdownTimeout");
-      if (Objects.requireNonNull(timeout, "timeout").isNegative()) {
-        throw new IllegalArgumentException("shutdownTimeout must not be negative: " + timeout);
-      }
-      shutdownTimeout = timeout;
+      shutdownTimeout = positive("shutdownTimeout", timeout);
       return this;
     }
 
