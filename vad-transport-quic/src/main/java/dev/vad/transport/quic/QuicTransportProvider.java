@@ -14,8 +14,8 @@ import java.util.Objects;
 /**
  * The {@code vad+quic} transport: {@code vad+quic://host[:7421]/<appliance-id>}, TLS 1.3 with the server verified
  * (host name checked against its certificate), or pinned by certificate hash. Settings beyond the common timeouts
- * come from {@link TransportOptions#extra()} under the keys below. Needs the native QUIC library; see
- * {@link #isAvailable()}.
+ * come from {@link TransportOptions#extra()} under the keys below ({@link QuicOptions} has them as typed keys).
+ * Needs the native QUIC library; see {@link #isAvailable()}.
  */
 public final class QuicTransportProvider implements TransportProvider {
   public static final String SCHEME = "vad+quic";

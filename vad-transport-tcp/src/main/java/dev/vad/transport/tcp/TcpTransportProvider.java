@@ -13,7 +13,7 @@ import java.util.Objects;
 /**
  * The {@code vad+tcp} transport: {@code vad+tcp://host[:7420]/<appliance-id>}. Client settings beyond
  * {@link TransportOptions#connectTimeout()} and {@link TransportOptions#requestTimeout()} are read from
- * {@link TransportOptions#extra()} under the keys below.
+ * {@link TransportOptions#extra()} under the keys below ({@link TcpOptions} has them as typed keys).
  */
 public final class TcpTransportProvider implements TransportProvider {
   public static final String SCHEME = "vad+tcp";

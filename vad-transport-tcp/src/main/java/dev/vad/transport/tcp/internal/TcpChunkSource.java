@@ -153,9 +153,13 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     return s;
   }
 
-  /** On the loop: stops the ticks and closes the connection (on a shared loop nothing else would). */
+  /** Stops the ticks and closes the connection, on the loop (on a shared loop nothing else would). */
   @Override
   protected void closing() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::closing); // the source's own loop: its shutdown follows this task
+      return;
+    }
     ScheduledFuture<?> t = ticker;
     if (t != null) {
       t.cancel(false);
