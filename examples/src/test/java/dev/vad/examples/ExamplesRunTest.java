@@ -49,6 +49,13 @@ class ExamplesRunTest {
   }
 
   @Test
+  void serveManyAppliancesServesThroughTheSpiAndStreamsOnSharedLoops() throws Exception {
+    String out = stdout(() -> ServeManyAppliances.main(new String[] {dir.toString()}));
+    assertThat(out.lines().filter(l -> l.matches("vad\\+tcp://127\\.0\\.0\\.1:\\d+/[0-9a-f]{64}: (\\d+) of \\1 chunks")))
+        .hasSize(2);
+  }
+
+  @Test
   void mountReadsTheDiskThroughFuse() throws Exception {
     assumeTrue(Fuse.isAvailable(), () -> "FUSE unavailable: " + Fuse.unavailabilityCause());
     stdout(() -> EmbedStreaming.main(new String[] {dir.toString()}));

@@ -6,10 +6,13 @@ import dev.vad.codec.Codecs;
 import dev.vad.pack.ImageSource;
 import dev.vad.policy.Durations;
 import dev.vad.sim.LinkModel;
+import dev.vad.transport.ServerProvider;
+import dev.vad.transport.Servers;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.NoSuchElementException;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -198,13 +201,18 @@ final class Converters {
    * Where {@code vad serve} listens: {@code [tcp://]HOST:PORT} (vad+tcp), {@code tls://HOST:PORT} (vad+tls, TCP) or
    * {@code quic://HOST:PORT} (vad+quic, UDP). {@code kind} is "tcp", "tls" or "quic".
    */
-  record Listen(String kind, InetSocketAddress address) {
-    boolean quic() {
-      return kind.equals("quic");
+  /**
+   * A listen address and the server that serves it: {@code kind} as the user wrote it ({@code tcp}, {@code quic},
+   * or a full scheme such as {@code vad+quic}), {@code scheme} the {@link Servers} registry name it resolved to.
+   */
+  record Listen(String kind, String scheme, InetSocketAddress address) {
+    Listen(String kind, InetSocketAddress address) {
+      this(kind, resolveServer(kind), address);
     }
 
-    boolean tls() {
-      return kind.equals("tls");
+    /** The server provider for this address. */
+    ServerProvider server() {
+      return Servers.forScheme(scheme);
     }
 
     /** As the user writes it: a bare HOST:PORT for plain TCP. */
@@ -213,22 +221,37 @@ final class Converters {
     }
   }
 
-  /** {@code quic://HOST:PORT}, {@code tls://HOST:PORT}, or anything {@link ListenAddress} takes (TCP). */
+  /**
+   * The server scheme for a listen kind: {@code tcp} and {@code vad+tcp} are the same; an unknown one names those
+   * available (short forms) and the providers that failed to load.
+   */
+  static String resolveServer(String kind) {
+    var registry = Servers.registry();
+    for (String s : new String[] {kind, "vad+" + kind}) {
+      if (registry.contains(s)) {
+        return s;
+      }
+    }
+    String available = registry.names().stream().sorted()
+        .map(n -> n.startsWith("vad+") ? n.substring(4) + "://" : n + "://").collect(Collectors.joining(", "));
+    String failed = registry.failures().isEmpty() ? "" : "; failed to load: " + registry.failures().stream()
+        .map(f -> f.what() + " (" + f.reason() + ")").collect(Collectors.joining("; "));
+    throw new TypeConversionException("no server for " + kind + "://; available: "
+        + (available.isEmpty() ? "none" : available) + failed);
+  }
+
+  /** {@code SCHEME://HOST:PORT} for any server on the class path ({@link Servers}), or a bare [HOST:]PORT (TCP). */
   static final class ListenSpec implements ITypeConverter<Listen> {
     @Override
     public Listen convert(String value) {
       String s = value.strip();
-      String lower = s.toLowerCase(Locale.ROOT);
-      for (String kind : new String[] {"quic", "tls"}) {
-        if (lower.startsWith(kind + "://")) {
-          return new Listen(kind, hostPort(s.substring(kind.length() + 3), "0.0.0.0", true));
-        }
+      int sep = s.indexOf("://");
+      if (sep < 0) {
+        return new Listen("tcp", hostPort(s, "0.0.0.0", true));
       }
-      if (s.contains("://") && !lower.startsWith("tcp://")) {
-        throw new TypeConversionException("only tcp://, tls:// and quic:// addresses are supported: '" + value
-            + "'");
-      }
-      return new Listen("tcp", hostPort(s, "0.0.0.0", true));
+      String kind = s.substring(0, sep).toLowerCase(Locale.ROOT);
+      Listen probe = new Listen(kind, resolveServer(kind), null); // an unknown scheme fails before the address
+      return new Listen(kind, probe.scheme(), hostPort(s.substring(sep + 3), "0.0.0.0", true));
     }
   }
 

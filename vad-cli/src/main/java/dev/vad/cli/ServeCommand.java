@@ -4,11 +4,10 @@ import dev.vad.ApplianceId;
 import dev.vad.ChunkSizes;
 import dev.vad.Manifest;
 import dev.vad.pack.PackReader;
-import dev.vad.transport.quic.QuicChunkServer;
-import dev.vad.transport.quic.QuicTransportProvider;
-import dev.vad.transport.tcp.TcpChunkServer;
-import dev.vad.transport.tcp.TcpTransportProvider;
-import dev.vad.transport.tcp.TlsTransportProvider;
+import dev.vad.transport.ChunkServer;
+import dev.vad.transport.ServerOptions;
+import dev.vad.transport.ServerProvider;
+import dev.vad.transport.Servers;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,11 +27,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vad serve}: serves packs over vad+tcp and/or vad+quic until Ctrl-C. */
+/**
+ * {@code vad serve}: serves packs until Ctrl-C over every {@code --listen SCHEME://} address, each with the server
+ * the {@link Servers} registry has for that scheme (vad+tcp, vad+tls and vad+quic built in; plugins add more).
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = "Serve packs over vad+tcp (default), vad+tls and/or vad+quic until Ctrl-C/TERM. Prints one URI per "
         + "pack and listener, then 'serving ...'; clients stream with 'vad fetch URI' or StreamingAppliance.",
@@ -56,7 +58,8 @@ public final class ServeCommand implements Callable<Integer> {
       converter = Converters.ListenSpec.class,
       description = "Address to listen on; repeatable. tcp:// or a bare HOST:PORT is vad+tcp (plaintext), tls:// is "
           + "vad+tls (TCP inside TLS 1.3), quic:// is vad+quic (UDP); tls:// and quic:// need --cert/--key or "
-          + "--self-signed. Default: tcp://0.0.0.0:7420, all interfaces. Port 0 picks a free one.")
+          + "--self-signed. Any other SCHEME:// (or vad+SCHEME://) is served by a server plugin on the class path "
+          + "(see 'vad plugins'). Default: tcp://0.0.0.0:7420, all interfaces. Port 0 picks a free one.")
   List<Converters.Listen> listens = new ArrayList<>();
 
   @Option(names = "--cert", paramLabel = "PEM",
@@ -126,9 +129,10 @@ public final class ServeCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--max-queued-chunks must be at least 1: " + maxQueuedChunks);
     }
     if (listens.isEmpty()) {
-      listens.add(new Converters.Listen("tcp", new InetSocketAddress("0.0.0.0", TcpChunkServer.DEFAULT_PORT)));
+      listens.add(new Converters.Listen("tcp", new InetSocketAddress("0.0.0.0",
+          Servers.forScheme(Converters.resolveServer("tcp")).defaultPort())));
     }
-    checkTls(listens.stream().anyMatch(l -> l.quic() || l.tls()));
+    checkTls(listens.stream().anyMatch(l -> l.server().needsCertificate()));
     if (tokenFile != null && !Files.isRegularFile(tokenFile)) {
       throw new ParameterException(spec.commandLine(), "--token-file: no such file: " + tokenFile);
     }
@@ -150,22 +154,11 @@ public final class ServeCommand implements Callable<Integer> {
         List<String> shown = new ArrayList<>();
         Map<String, List<String>> fingerprints = new LinkedHashMap<>(); // SHA-256 -> listeners with that certificate
         for (Converters.Listen l : listens) {
-          InetSocketAddress bound;
-          String scheme;
-          String fingerprint;
-          if (l.quic()) {
-            QuicChunkServer server = startQuic(l, n, readers);
-            servers.add(server);
-            bound = server.boundAddress();
-            scheme = QuicTransportProvider.SCHEME;
-            fingerprint = server.certificateSha256();
-          } else {
-            TcpChunkServer server = startTcp(l, n, readers);
-            servers.add(server);
-            bound = server.boundAddress();
-            scheme = l.tls() ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME;
-            fingerprint = server.certificateSha256();
-          }
+          ChunkServer server = start(l, n, readers);
+          servers.add(server);
+          InetSocketAddress bound = server.boundAddress();
+          String scheme = server.scheme();
+          String fingerprint = server.certificateSha256();
           String host = Addresses.uriHost(bound.getAddress());
           for (int i = 0; i < readers.size(); i++) {
             Manifest m = readers.get(i).manifest();
@@ -229,7 +222,7 @@ public final class ServeCommand implements Callable<Integer> {
    * appliance id read it; with tokens, they cross the network unencrypted.
    */
   private void warnIfOpen(Converters.Listen l, InetSocketAddress asked) {
-    if (l.tls() || l.quic() || asked.getAddress().isLoopbackAddress()) {
+    if (l.server().needsCertificate() || asked.getAddress().isLoopbackAddress()) {
       return;
     }
     PrintWriter err = spec.commandLine().getErr();
@@ -243,55 +236,36 @@ public final class ServeCommand implements Callable<Integer> {
     err.flush();
   }
 
-  /** Starts a vad+tcp or vad+tls server; a bind failure or a bad certificate or token file becomes one line. */
-  private TcpChunkServer startTcp(Converters.Listen l, int threads, List<PackReader> readers)
-      throws IOException {
-    TcpChunkServer.Builder b = TcpChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
+  /**
+   * Starts the server the listen address's scheme names, with the flags as typed {@link ServerOptions}; a bind
+   * failure, a missing native library or a bad certificate or token file becomes one line.
+   */
+  private ChunkServer start(Converters.Listen l, int threads, List<PackReader> readers) throws IOException {
+    ServerProvider provider = l.server();
+    ServerOptions.Builder o = ServerOptions.builder().listen(l.address()).eventLoopThreads(threads)
         .shutdownTimeout(SHUTDOWN_TIMEOUT).handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos))
         .idleTimeout(Duration.ofNanos(idleTimeoutNanos)).maxConnections(maxConnections)
         .maxQueuedChunks(maxQueuedChunks).verifyChunks(!noVerify);
-    if (l.tls()) {
+    if (provider.needsCertificate()) {
       if (selfSigned) {
-        b.selfSigned();
+        o.selfSigned();
       } else {
-        b.certificate(cert, key);
+        o.certificate(cert, key);
       }
     }
     if (tokenFile != null) {
-      b.tokenFile(tokenFile);
+      o.tokenFile(tokenFile);
     }
-    readers.forEach(b::store);
-    TcpChunkServer server = b.build();
+    readers.forEach(o::store);
     try {
-      return server.start();
+      return provider.start(o.build());
     } catch (IOException e) {
       if (String.valueOf(e.getMessage()).startsWith("cannot listen")) {
         throw Addresses.bindFailure(l.address(), e);
       }
       throw new IOException("cannot serve " + l.show(l.address()) + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Starts a vad+quic server; no native library, a bad certificate or a bind failure become one line. */
-  private QuicChunkServer startQuic(Converters.Listen l, int threads, List<PackReader> readers)
-      throws IOException {
-    QuicChunkServer.Builder b = QuicChunkServer.builder().listen(l.address()).eventLoopThreads(threads)
-        .handshakeTimeout(Duration.ofNanos(handshakeTimeoutNanos)).idleTimeout(Duration.ofNanos(idleTimeoutNanos))
-        .maxConnections(maxConnections).maxQueuedChunks(maxQueuedChunks).verifyChunks(!noVerify);
-    if (tokenFile != null) {
-      b.tokenFile(tokenFile);
-    }
-    if (selfSigned) {
-      b.selfSigned();
-    } else {
-      b.certificate(cert, key);
-    }
-    readers.forEach(b::store);
-    QuicChunkServer server = b.build();
-    try {
-      return server.start();
     } catch (IllegalArgumentException e) {
-      throw new IOException("cannot serve vad+quic on " + Addresses.format(l.address()) + ": " + e.getMessage(), e);
+      throw new IOException("cannot serve " + l.show(l.address()) + ": " + e.getMessage(), e);
     }
   }
 

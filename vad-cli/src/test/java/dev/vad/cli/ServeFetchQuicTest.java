@@ -88,7 +88,8 @@ class ServeFetchQuicTest {
     Cli.run("serve", pack, "--listen", "quic://127.0.0.1:0", "--cert", dir.resolve("no.pem").toString(), "--key",
         dir.resolve("no.pem").toString()).failedWith(2, "--cert: no such file");
     Cli.run("serve", pack, "--listen", "127.0.0.1:0", "--self-signed").failedWith(2, "need a --listen tls:// or quic://");
-    Cli.run("serve", pack, "--listen", "udp://127.0.0.1:0").failedWith(2, "only tcp://, tls:// and quic://");
+    Cli.run("serve", pack, "--listen", "udp://127.0.0.1:0").failedWith(2, "no server for udp://; available: quic://, "
+        + "tcp://, tls://");
     String uri = "vad+quic://127.0.0.1:7421/" + f.manifest.id().hex();
     Cli.run("fetch", uri, "--cache", dir.resolve("c").toString(), "--pin", "xyz").failedWith(2, "--pin");
     Cli.run("fetch", uri, "--cache", dir.resolve("c").toString(), "--trust", dir.resolve("none.pem").toString())

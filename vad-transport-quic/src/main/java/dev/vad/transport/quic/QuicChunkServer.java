@@ -3,21 +3,23 @@ package dev.vad.transport.quic;
 import dev.vad.ApplianceId;
 import dev.vad.pack.PackReader;
 import dev.vad.store.ChunkStore;
+import dev.vad.transport.ChunkServer;
+import dev.vad.transport.ServerOptions;
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.Gate;
+import dev.vad.transport.netty.internal.ServedAppliance;
+import dev.vad.transport.netty.internal.ServerCertificate;
+import dev.vad.transport.netty.internal.ServerCore;
+import dev.vad.transport.netty.internal.ServerSettings;
 import dev.vad.transport.quic.internal.ConnectionGuard;
 import dev.vad.transport.quic.internal.FlowWindows;
 import dev.vad.transport.quic.internal.NativeQuic;
 import dev.vad.transport.quic.internal.QuicIo;
 import dev.vad.transport.quic.internal.ServerFaults;
 import dev.vad.transport.quic.internal.ServerStream;
-import dev.vad.transport.tcp.internal.ClientLog;
-import dev.vad.transport.tcp.internal.ErrorCodes;
-import dev.vad.transport.tcp.internal.FrameDecoder;
-import dev.vad.transport.tcp.internal.FrameEncoder;
-import dev.vad.transport.tcp.internal.Gate;
-import dev.vad.transport.tcp.internal.ServedAppliance;
-import dev.vad.transport.tcp.internal.ServerCertificate;
-import dev.vad.transport.tcp.internal.ServerCore;
-import dev.vad.transport.tcp.internal.ServerSettings;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -37,7 +39,6 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -71,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership as for the TCP server: stores given with {@link Builder#store} stay the caller's, packs opened with
  * {@link Builder#pack} are closed by {@link #close}. Thread-safe.
  */
-public final class QuicChunkServer implements Closeable {
+public final class QuicChunkServer implements ChunkServer {
   private static final Logger log = LoggerFactory.getLogger(QuicChunkServer.class);
 
   public static final int DEFAULT_PORT = 7421;
@@ -177,11 +178,10 @@ public final class QuicChunkServer implements Closeable {
   }
 
   private QuicSslContext sslContext() throws IOException {
-    certificate = config.selfSigned ? ServerCertificate.selfSigned()
-        : ServerCertificate.fromPem(config.certFile, config.keyFile);
+    certificate = config.common.loadCertificate();
     QuicSslContextBuilder b = certificate.key() != null
         ? QuicSslContextBuilder.forServer(certificate.key(), null, certificate.chain())
-        : QuicSslContextBuilder.forServer(config.keyFile.toFile(), null, config.certFile.toFile());
+        : QuicSslContextBuilder.forServer(config.common.keyFile().toFile(), null, config.common.certFile().toFile());
     return b.applicationProtocols(ALPN).build();
   }
 
@@ -196,7 +196,14 @@ public final class QuicChunkServer implements Closeable {
     return Map.copyOf(files);
   }
 
+  /** {@code vad+quic}. */
+  @Override
+  public String scheme() {
+    return QuicTransportProvider.SCHEME;
+  }
+
   /** The UDP address actually bound (useful with port 0). */
+  @Override
   public synchronized InetSocketAddress boundAddress() {
     if (channel == null) {
       throw new IllegalStateException("server not started");
@@ -205,6 +212,7 @@ public final class QuicChunkServer implements Closeable {
   }
 
   /** SHA-256 of the server certificate (64 hex digits), for clients that pin it ({@code quic.pinSha256}). */
+  @Override
   public synchronized String certificateSha256() {
     if (certificate == null) {
       throw new IllegalStateException("server not started");
@@ -226,6 +234,7 @@ public final class QuicChunkServer implements Closeable {
   }
 
   /** {@code vad+quic://host:port/<id>} for every served appliance, in the order they were added. */
+  @Override
   public List<URI> uris() {
     return core.uris(boundAddress());
   }
@@ -269,9 +278,6 @@ public final class QuicChunkServer implements Closeable {
   /** Configuration; scalar settings may be set once each. Stores and packs add up. Not thread-safe. */
   public static final class Builder {
     private final ServerSettings common;
-    private Path certFile;
-    private Path keyFile;
-    private boolean selfSigned;
     private FlowWindows windows = FlowWindows.fromBandwidthDelay(1_000_000_000L, 50);
     private long maxStreams = 4096;
     private long idleTimeoutMillis;
@@ -312,9 +318,7 @@ public final class QuicChunkServer implements Closeable {
 
     /** The server's certificate chain and its private key, both PEM (PKCS#8 key). */
     public Builder certificate(Path certChainPem, Path privateKeyPem) {
-      common.once("certificate");
-      this.certFile = Objects.requireNonNull(certChainPem, "certChainPem");
-      this.keyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      common.certificate(certChainPem, privateKeyPem);
       return this;
     }
 
@@ -323,8 +327,7 @@ public final class QuicChunkServer implements Closeable {
      * class path). Clients trust it with {@link QuicChunkServer#certificateSha256()} or {@link #certificatePem()}.
      */
     public Builder selfSigned() {
-      common.once("certificate");
-      this.selfSigned = true;
+      common.selfSigned();
       return this;
     }
 
@@ -465,15 +468,18 @@ public final class QuicChunkServer implements Closeable {
       return this;
     }
 
+    /** The settings of the server SPI ({@link QuicServerProvider}); vad+quic has no shutdown timeout to set. */
+    Builder options(ServerOptions o) {
+      common.apply(o);
+      return this;
+    }
+
     public QuicChunkServer build() {
       ServerSettings settings = common.forBuild();
-      if (certFile == null && !selfSigned) {
+      if (!common.hasCertificate()) {
         throw new IllegalStateException("QUIC needs TLS: give certificate(certPem, keyPem) or selfSigned()");
       }
       Builder c = new Builder(settings);
-      c.certFile = certFile;
-      c.keyFile = keyFile;
-      c.selfSigned = selfSigned;
       c.windows = windows;
       c.maxStreams = maxStreams;
       c.idleTimeoutMillis = idleTimeoutMillis;

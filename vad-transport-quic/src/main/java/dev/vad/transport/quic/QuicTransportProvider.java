@@ -3,16 +3,19 @@ package dev.vad.transport.quic;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.TransportProvider;
+import dev.vad.transport.netty.NettyOptions;
+import dev.vad.transport.netty.NettyResources;
 import dev.vad.transport.quic.internal.NativeQuic;
 import dev.vad.transport.quic.internal.QuicChunkSource;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Objects;
 
 /**
  * The {@code vad+quic} transport: {@code vad+quic://host[:7421]/<appliance-id>}, TLS 1.3 with the server verified
  * (host name checked against its certificate), or pinned by certificate hash. Settings beyond the common timeouts
- * come from {@link TransportOptions#extra()} under the keys below. Needs the native QUIC library; see
- * {@link #isAvailable()}.
+ * come from {@link TransportOptions#extra()} under the keys below ({@link QuicOptions} has them as typed keys).
+ * Needs the native QUIC library; see {@link #isAvailable()}.
  */
 public final class QuicTransportProvider implements TransportProvider {
   public static final String SCHEME = "vad+quic";
@@ -39,9 +42,21 @@ public final class QuicTransportProvider implements TransportProvider {
   /** Lost connections a request may live through before it fails to the listener (default 5). */
   public static final String MAX_ATTEMPTS = "quic.maxAttempts";
   /** A bearer token to present in HELLO; the same key as vad+tcp's ({@code vad.token}). */
-  public static final String TOKEN = dev.vad.transport.tcp.TcpTransportProvider.TOKEN;
+  public static final String TOKEN = NettyOptions.TOKEN;
   /** Largest frame the client accepts, in bytes (default 8 MiB). */
   public static final String MAX_FRAME_BYTES = "quic.maxFrameBytes";
+
+  private final NettyResources shared;
+
+  /** Each source it opens runs on its own event-loop thread (what {@code ServiceLoader} makes). */
+  public QuicTransportProvider() {
+    this.shared = null;
+  }
+
+  /** The sources it opens share {@code shared}'s event loops; the caller keeps it open while they are. */
+  public QuicTransportProvider(NettyResources shared) {
+    this.shared = Objects.requireNonNull(shared, "shared");
+  }
 
   @Override
   public String scheme() {
@@ -59,7 +74,7 @@ public final class QuicTransportProvider implements TransportProvider {
   @Override
   public ChunkSource open(URI uri, TransportOptions options) throws IOException {
     NativeQuic.ensureAvailable(String.valueOf(uri));
-    return QuicChunkSource.open(uri, options);
+    return QuicChunkSource.open(uri, options, shared);
   }
 
   /** Whether the native QUIC library loaded (probed once per JVM). */

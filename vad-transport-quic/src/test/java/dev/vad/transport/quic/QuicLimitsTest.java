@@ -7,7 +7,7 @@ import dev.vad.testkit.TestAppliances;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.Transports;
-import dev.vad.transport.tcp.internal.PinningTrustManager;
+import dev.vad.transport.netty.internal.PinningTrustManager;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;

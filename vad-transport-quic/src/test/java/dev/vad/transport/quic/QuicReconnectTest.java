@@ -49,7 +49,7 @@ class QuicReconnectTest {
         .addSanIpAddress("127.0.0.1").setIsCertificateAuthority(true).ecp256().buildSelfSigned();
     cert = Files.writeString(dir.resolve("cert.pem"), b.getCertificatePEM());
     key = Files.writeString(dir.resolve("key.pem"), b.getPrivateKeyPEM());
-    pin = dev.vad.transport.tcp.internal.PinningTrustManager.sha256Hex(b.getCertificate());
+    pin = dev.vad.transport.netty.internal.PinningTrustManager.sha256Hex(b.getCertificate());
   }
 
   /** Serves a pack slowly (a sleep per chunk read), so a fetch is still under way when the server goes. */

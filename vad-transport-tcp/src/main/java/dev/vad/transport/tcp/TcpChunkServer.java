@@ -2,20 +2,23 @@ package dev.vad.transport.tcp;
 
 import dev.vad.ApplianceId;
 import dev.vad.store.ChunkStore;
-import dev.vad.transport.tcp.internal.ClientLog;
-import dev.vad.transport.tcp.internal.ErrorCodes;
-import dev.vad.transport.tcp.internal.Frame;
-import dev.vad.transport.tcp.internal.FrameDecoder;
-import dev.vad.transport.tcp.internal.FrameEncoder;
-import dev.vad.transport.tcp.internal.Gate;
-import dev.vad.transport.tcp.internal.NettyIo;
+import dev.vad.transport.ChunkServer;
+import dev.vad.transport.ServerOptions;
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.EventLoops;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.Gate;
+import dev.vad.transport.netty.internal.NettyIo;
+import dev.vad.transport.netty.internal.ServedAppliance;
+import dev.vad.transport.netty.internal.ServerCertificate;
+import dev.vad.transport.netty.internal.ServerCore;
+import dev.vad.transport.netty.internal.ServerSettings;
 import dev.vad.transport.tcp.internal.RegionSizeEstimator;
-import dev.vad.transport.tcp.internal.ServedAppliance;
-import dev.vad.transport.tcp.internal.ServerCertificate;
-import dev.vad.transport.tcp.internal.ServerCore;
 import dev.vad.transport.tcp.internal.ServerLimits;
 import dev.vad.transport.tcp.internal.ServerSession;
-import dev.vad.transport.tcp.internal.ServerSettings;
 import dev.vad.transport.tcp.internal.ServerTimeouts;
 import dev.vad.transport.tcp.internal.Tls;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,15 +27,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -67,14 +67,14 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: stores given with {@link Builder#store} stay the caller's (close them after the server); packs
  * opened with {@link Builder#pack} belong to the server and are closed by {@link #close}. Thread-safe.
  */
-public final class TcpChunkServer implements Closeable {
+public final class TcpChunkServer implements ChunkServer {
   private static final Logger log = LoggerFactory.getLogger(TcpChunkServer.class);
 
   public static final int DEFAULT_PORT = 7420;
   /** Default port of vad+tls (TCP). */
   public static final int DEFAULT_TLS_PORT = 7422;
   /** Default frame limit: room for a 4 MiB chunk stored raw, the largest chunk size, with ample margin. */
-  public static final int DEFAULT_MAX_FRAME = 8 << 20;
+  public static final int DEFAULT_MAX_FRAME = Frame.DEFAULT_MAX_FRAME;
 
   private final Builder config;
   private final ServerCore core;
@@ -108,18 +108,16 @@ public final class TcpChunkServer implements Closeable {
   private void bind() throws IOException {
     SslContext ssl = null;
     if (config.tls()) {
-      certificate = config.selfSigned ? ServerCertificate.selfSigned()
-          : ServerCertificate.fromPem(config.certFile, config.keyFile);
+      certificate = config.common.loadCertificate();
       ssl = Tls.server(certificate);
     }
     SslContext tls = ssl;
     // TLS encrypts in user space: chunks go through buffers, not sendfile
     Map<ApplianceId, ServedAppliance> appliances = core.serve(config.zeroCopy && tls == null);
     Gate gate = new Gate(appliances, config.common.resolveTokens());
-    NettyIo io = NettyIo.select(config.io);
+    NettyIo io = NettyIo.select(config.io.name());
     ioName = io.name();
-    group = new MultiThreadIoEventLoopGroup(config.common.threads(),
-        new DefaultThreadFactory("vad-tcp-server", true), io.handlerFactory());
+    group = EventLoops.group(config.common.threads(), "vad-tcp-server", io.handlerFactory());
     int maxFrame = config.common.maxFrame();
     ServerLimits limits = new ServerLimits(maxFrame, config.common.maxQueuedChunks(), config.maxQueuedErrors,
         config.common.maxConnections(), config.common.handshakeTimeout(), config.common.idleTimeout());
@@ -165,7 +163,14 @@ public final class TcpChunkServer implements Closeable {
     serverChannel = bind.channel();
   }
 
+  /** {@code vad+tls} with a certificate, else {@code vad+tcp}. */
+  @Override
+  public String scheme() {
+    return config.tls() ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME;
+  }
+
   /** The address actually bound (useful with port 0). */
+  @Override
   public synchronized InetSocketAddress boundAddress() {
     if (serverChannel == null) {
       throw new IllegalStateException("server not started");
@@ -174,6 +179,7 @@ public final class TcpChunkServer implements Closeable {
   }
 
   /** SHA-256 of the TLS certificate (64 hex digits), for clients that pin it; null for a plaintext server. */
+  @Override
   public synchronized String certificateSha256() {
     checkStarted();
     return certificate == null ? null : certificate.sha256();
@@ -195,6 +201,7 @@ public final class TcpChunkServer implements Closeable {
    * {@code vad+tcp://host:port/<id>} (or {@code vad+tls://...} with a certificate) for every served appliance, in the
    * order they were added.
    */
+  @Override
   public List<URI> uris() {
     return core.uris(boundAddress());
   }
@@ -263,9 +270,6 @@ public final class TcpChunkServer implements Closeable {
     private Duration shutdownTimeout = Duration.ofSeconds(2);
     private int sendBufferBytes;
     private int notSentLowWatermark = 128 << 10;
-    private Path certFile;
-    private Path keyFile;
-    private boolean selfSigned;
 
     private Builder() {
       this(new ServerSettings(DEFAULT_PORT, Math.max(1, Runtime.getRuntime().availableProcessors())));
@@ -413,9 +417,7 @@ public final class TcpChunkServer implements Closeable {
      * through buffers instead of sendfile.
      */
     public Builder certificate(Path certChainPem, Path privateKeyPem) {
-      common.once("certificate");
-      this.certFile = Objects.requireNonNull(certChainPem, "certChainPem");
-      this.keyFile = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      common.certificate(certChainPem, privateKeyPem);
       return this;
     }
 
@@ -424,8 +426,7 @@ public final class TcpChunkServer implements Closeable {
      * netty-pkitesting on the class path). Clients pin it with {@link TcpChunkServer#certificateSha256()}.
      */
     public Builder selfSigned() {
-      common.once("certificate");
-      this.selfSigned = true;
+      common.selfSigned();
       return this;
     }
 
@@ -452,7 +453,14 @@ public final class TcpChunkServer implements Closeable {
     }
 
     boolean tls() {
-      return selfSigned || certFile != null;
+      return common.hasCertificate();
+    }
+
+    /** The settings of the server SPI ({@link TcpServerProvider}, {@link TlsServerProvider}). */
+    Builder options(ServerOptions o) {
+      common.apply(o);
+      o.shutdownTimeout().ifPresent(this::shutdownTimeout);
+      return this;
     }
 
     public TcpChunkServer build() {
@@ -463,9 +471,6 @@ public final class TcpChunkServer implements Closeable {
       copy.shutdownTimeout = shutdownTimeout;
       copy.sendBufferBytes = sendBufferBytes;
       copy.notSentLowWatermark = notSentLowWatermark;
-      copy.certFile = certFile;
-      copy.keyFile = keyFile;
-      copy.selfSigned = selfSigned;
       return new TcpChunkServer(copy);
     }
   }

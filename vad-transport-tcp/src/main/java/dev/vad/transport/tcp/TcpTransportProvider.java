@@ -3,14 +3,17 @@ package dev.vad.transport.tcp;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.TransportProvider;
+import dev.vad.transport.netty.NettyOptions;
+import dev.vad.transport.netty.NettyResources;
 import dev.vad.transport.tcp.internal.TcpChunkSource;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Objects;
 
 /**
  * The {@code vad+tcp} transport: {@code vad+tcp://host[:7420]/<appliance-id>}. Client settings beyond
  * {@link TransportOptions#connectTimeout()} and {@link TransportOptions#requestTimeout()} are read from
- * {@link TransportOptions#extra()} under the keys below.
+ * {@link TransportOptions#extra()} under the keys below ({@link TcpOptions} has them as typed keys).
  */
 public final class TcpTransportProvider implements TransportProvider {
   public static final String SCHEME = "vad+tcp";
@@ -34,9 +37,21 @@ public final class TcpTransportProvider implements TransportProvider {
    * A bearer token to present in HELLO (1 to 512 bytes, no spaces), for servers started with tokens. Also read by
    * vad+tls and vad+quic. Without it the client presents none.
    */
-  public static final String TOKEN = "vad.token";
+  public static final String TOKEN = NettyOptions.TOKEN;
   /** {@code auto} (default), {@code epoll} or {@code nio}. */
   public static final String IO = "tcp.io";
+
+  private final NettyResources shared;
+
+  /** Each source it opens runs on its own event-loop thread (what {@code ServiceLoader} makes). */
+  public TcpTransportProvider() {
+    this.shared = null;
+  }
+
+  /** The sources it opens share {@code shared}'s event loops; the caller keeps it open while they are. */
+  public TcpTransportProvider(NettyResources shared) {
+    this.shared = Objects.requireNonNull(shared, "shared");
+  }
 
   @Override
   public String scheme() {
@@ -51,6 +66,6 @@ public final class TcpTransportProvider implements TransportProvider {
    */
   @Override
   public ChunkSource open(URI uri, TransportOptions options) throws IOException {
-    return TcpChunkSource.open(uri, options, false);
+    return TcpChunkSource.open(uri, options, false, shared);
   }
 }

@@ -3,9 +3,11 @@ package dev.vad.transport.tcp;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.TransportProvider;
+import dev.vad.transport.netty.NettyResources;
 import dev.vad.transport.tcp.internal.TcpChunkSource;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Objects;
 
 /**
  * The {@code vad+tls} transport: {@code vad+tls://host[:7422]/<appliance-id>}, the vad+tcp protocol inside TLS 1.3.
@@ -20,6 +22,18 @@ public final class TlsTransportProvider implements TransportProvider {
   public static final String TRUST_CERT_FILE = "tls.trustCertFile";
   /** SHA-256 of the server certificate, 64 hex digits (colons allowed); trusts that certificate only. */
   public static final String PIN_SHA256 = "tls.pinSha256";
+
+  private final NettyResources shared;
+
+  /** Each source it opens runs on its own event-loop thread (what {@code ServiceLoader} makes). */
+  public TlsTransportProvider() {
+    this.shared = null;
+  }
+
+  /** The sources it opens share {@code shared}'s event loops; the caller keeps it open while they are. */
+  public TlsTransportProvider(NettyResources shared) {
+    this.shared = Objects.requireNonNull(shared, "shared");
+  }
 
   @Override
   public String scheme() {
@@ -36,6 +50,6 @@ public final class TlsTransportProvider implements TransportProvider {
    */
   @Override
   public ChunkSource open(URI uri, TransportOptions options) throws IOException {
-    return TcpChunkSource.open(uri, options, true);
+    return TcpChunkSource.open(uri, options, true, shared);
   }
 }

@@ -15,7 +15,7 @@ import dev.vad.transport.ChunkSource;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
 import dev.vad.transport.Transports;
-import dev.vad.transport.tcp.internal.NettyIo;
+import dev.vad.transport.netty.internal.NettyIo;
 import dev.vad.transport.tcp.internal.TcpChunkSource;
 import java.io.IOException;
 import java.net.InetAddress;

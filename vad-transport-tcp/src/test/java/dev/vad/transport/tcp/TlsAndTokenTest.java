@@ -118,7 +118,7 @@ class TlsAndTokenTest {
         .hasMessageNotContaining("Exception").hasMessageNotContaining("io.netty");
     // the same certificate pinned: the pin alone identifies the server
     Collector c = new Collector();
-    String pin = dev.vad.transport.tcp.internal.PinningTrustManager.sha256Hex(other.getCertificate());
+    String pin = dev.vad.transport.netty.internal.PinningTrustManager.sha256Hex(other.getCertificate());
     fetchAll(open(s.uris().get(0), QUICK.withExtra(TlsTransportProvider.PIN_SHA256, pin), c), c);
   }
 

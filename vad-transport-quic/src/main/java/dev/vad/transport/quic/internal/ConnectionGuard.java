@@ -1,8 +1,8 @@
 package dev.vad.transport.quic.internal;
 
 import dev.vad.policy.Durations;
-import dev.vad.transport.tcp.internal.ClientLog;
-import dev.vad.transport.tcp.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.ErrorCodes;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

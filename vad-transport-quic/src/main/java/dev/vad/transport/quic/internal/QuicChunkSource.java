@@ -8,47 +8,38 @@ import dev.vad.pack.ManifestFormat;
 import dev.vad.pack.ProfileFormat;
 import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
-import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
+import dev.vad.transport.netty.NettyResources;
+import dev.vad.transport.netty.internal.Backoff;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.HandshakeTimer;
+import dev.vad.transport.netty.internal.NettyChunkSource;
+import dev.vad.transport.netty.internal.ReadyPing;
 import dev.vad.transport.quic.QuicChunkServer;
 import dev.vad.transport.quic.QuicTransportProvider;
-import dev.vad.transport.tcp.internal.ErrorCodes;
-import dev.vad.transport.tcp.internal.Frame;
-import dev.vad.transport.tcp.internal.FrameDecoder;
-import dev.vad.transport.tcp.internal.FrameEncoder;
-import dev.vad.transport.tcp.internal.HandshakeTimer;
-import dev.vad.transport.tcp.internal.NettyChunkSource;
-import dev.vad.transport.tcp.internal.PinningTrustManager;
-import dev.vad.transport.tcp.internal.ReadyPing;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicChannelOption;
-import io.netty.handler.codec.quic.QuicClientCodecBuilder;
-import io.netty.handler.codec.quic.QuicConnectionPathStats;
-import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
 import io.netty.handler.codec.quic.QuicStreamType;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLHandshakeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +74,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private final ChannelHandler codec;
   private final QuicIo udpIo;
   private final int maxDatagram;
-  private final Timeouts timeouts;
+  private final QuicClientSettings settings;
+  private final QuicClientSettings.Timeouts timeouts;
   private final byte[] token;
 
   // Event-loop confined from here on.
@@ -100,10 +92,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private boolean drainScheduled;
   private int nextRequestId = 1;
   private final int maxAttempts;
-  private long backoffMillis = RECONNECT_MIN_MILLIS;
+  private final Backoff backoff = new Backoff(RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS);
   private boolean reconnectScheduled;
   private long unreachableSinceNanos;
-  private boolean rttSampling;
+  private final RttSampler rtt;
 
   /** Not private: it is the superclass's type argument. */
   static final class Out extends NettyChunkSource.Request {
@@ -115,53 +107,10 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     }
   }
 
-  private record Timeouts(Duration connect, Duration request) {
-    long connectMillis() {
-      return connect.toMillis();
-    }
-
-    long requestMillis() {
-      return request.toMillis();
-    }
-  }
-
-  /** The client settings, read (and checked) before the source makes its event loop. */
-  private record Settings(int maxFrame, int maxDatagram, int maxAttempts, Timeouts timeouts, ChannelHandler codec,
-      byte[] token) {
-    static Settings of(String host, int port, TransportOptions options) {
-      Map<String, String> x = options.extra();
-      int maxFrame = (int) number(x, QuicTransportProvider.MAX_FRAME_BYTES, 8 << 20, Frame.MIN_MAX_FRAME,
-          Integer.MAX_VALUE);
-      FlowWindows bdp = FlowWindows.fromBandwidthDelay(
-          number(x, QuicTransportProvider.BANDWIDTH_BITS, 1_000_000_000L, 1, Long.MAX_VALUE / 1000),
-          number(x, QuicTransportProvider.RTT_MILLIS, 50, 1, 60_000));
-      long stream = number(x, QuicTransportProvider.INITIAL_MAX_STREAM_DATA, bdp.stream(), 1, 1L << 40);
-      long conn = number(x, QuicTransportProvider.INITIAL_MAX_DATA, Math.max(bdp.connection(), 2 * stream), stream,
-          1L << 42);
-      int maxDatagram = (int) number(x, QuicTransportProvider.MAX_UDP_PAYLOAD, QuicIo.defaultDatagram(host),
-          QuicIo.MIN_DATAGRAM, QuicIo.MAX_DATAGRAM);
-      int maxAttempts = (int) number(x, QuicTransportProvider.MAX_ATTEMPTS, MAX_ATTEMPTS, 1, 1000);
-      Timeouts timeouts = new Timeouts(options.connectTimeout(), options.requestTimeout());
-      QuicSslContext ssl = sslContext(x);
-      ChannelHandler codec = new QuicClientCodecBuilder()
-          .sslEngineProvider(q -> ssl.newEngine(q.alloc(), host, port))
-          .maxIdleTimeout(Math.max(1000, timeouts.requestMillis()), TimeUnit.MILLISECONDS)
-          .initialMaxData(conn)
-          .initialMaxStreamDataBidirectionalLocal(stream)
-          .initialMaxStreamDataBidirectionalRemote(64 << 10)
-          .initialMaxStreamsBidirectional(0)
-          .initialMaxStreamsUnidirectional(0)
-          .maxSendUdpPayloadSize(maxDatagram)
-          .maxRecvUdpPayloadSize(maxDatagram)
-          .congestionControlAlgorithm(QuicIo.congestionControl(
-              x.getOrDefault(QuicTransportProvider.CONGESTION_CONTROL, "bbr")))
-          .build();
-      return new Settings(maxFrame, maxDatagram, maxAttempts, timeouts, codec, tokenOption(x));
-    }
-  }
-
-  private QuicChunkSource(String host, int port, ApplianceId id, Settings settings, QuicIo udpIo) {
-    super(QuicTransportProvider.SCHEME, host, port, id, udpIo.newGroup(1, "vad-quic-client"));
+  private QuicChunkSource(String host, int port, ApplianceId id, QuicClientSettings settings, QuicIo udpIo,
+      SourceLoop sourceLoop) {
+    super(QuicTransportProvider.SCHEME, host, port, id, sourceLoop);
+    this.settings = settings;
     this.maxFrame = settings.maxFrame();
     this.maxDatagram = settings.maxDatagram();
     this.maxAttempts = settings.maxAttempts();
@@ -169,26 +118,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     this.codec = settings.codec();
     this.token = settings.token();
     this.udpIo = udpIo;
-  }
-
-  private static QuicSslContext sslContext(Map<String, String> x) {
-    String trust = x.get(QuicTransportProvider.TRUST_CERT_FILE);
-    String pin = x.get(QuicTransportProvider.PIN_SHA256);
-    QuicSslContextBuilder b = QuicSslContextBuilder.forClient().applicationProtocols(QuicChunkServer.ALPN);
-    if (trust != null && pin != null) {
-      throw new IllegalArgumentException("give " + QuicTransportProvider.TRUST_CERT_FILE + " or "
-          + QuicTransportProvider.PIN_SHA256 + ", not both");
-    }
-    if (pin != null) {
-      b.trustManager(new PinningTrustManager(pin));
-    } else if (trust != null) {
-      File f = new File(trust);
-      if (!f.isFile()) {
-        throw new IllegalArgumentException(QuicTransportProvider.TRUST_CERT_FILE + ": no such file: " + trust);
-      }
-      b.trustManager(f);
-    }
-    return b.build();
+    this.rtt = new RttSampler(loop, RTT_SAMPLE_MILLIS, () -> !isClosed() && !requests().isEmpty(),
+        () -> ready ? quic : null, this::offerRtt);
   }
 
   /**
@@ -196,11 +127,18 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
    * the manifest and profile with never more than the request timeout between parts.
    */
   public static QuicChunkSource open(URI uri, TransportOptions options) throws IOException {
+    return open(uri, options, null);
+  }
+
+  /** As {@link #open(URI, TransportOptions)}, on {@code shared}'s event loops (null: the source's own). */
+  public static QuicChunkSource open(URI uri, TransportOptions options, NettyResources shared) throws IOException {
     Target target = Target.parse(uri, QuicTransportProvider.SCHEME, QuicChunkServer.DEFAULT_PORT);
     String host = target.host().startsWith("[") ? target.host().substring(1, target.host().length() - 1)
         : target.host();
-    QuicChunkSource s = new QuicChunkSource(host, target.port(), target.id(),
-        Settings.of(host, target.port(), options), QuicIo.select());
+    QuicClientSettings settings = QuicClientSettings.of(host, target.port(), options);
+    QuicIo udpIo = shared == null ? QuicIo.select() : QuicIo.select(shared.io());
+    QuicChunkSource s = new QuicChunkSource(host, target.port(), target.id(), settings, udpIo,
+        shared == null ? udpIo.sourceLoop("vad-quic-client") : new SourceLoop(shared.nextLoop(), null));
     try {
       s.bind();
     } catch (IOException | RuntimeException e) {
@@ -272,7 +210,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         .addListener(f -> {
           if (!f.isSuccess()) {
             connecting = false;
-            connectFailed(handshakeFailure(f.cause()));
+            connectFailed(settings.handshakeFailure(describe, host, f.cause()));
             return;
           }
           QuicChannel q = (QuicChannel) f.getNow();
@@ -287,42 +225,17 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
         });
   }
 
-  /**
-   * One line for a failed handshake: a certificate that was not accepted says so (BoringSSL's text alone is
-   * cryptic), a timeout is a {@link SessionTimeoutException} naming the connect timeout.
-   */
-  private IOException handshakeFailure(Throwable cause) {
-    for (Throwable c = cause; c != null; c = c.getCause()) {
-      if (c instanceof SSLHandshakeException) {
-        String m = String.valueOf(c.getMessage());
-        String why = m.contains("CERTIFICATE_VERIFY_FAILED") ? "the server's certificate was not accepted (not "
-            + "signed by a trusted CA, not the pinned one, or not for host " + host + ")"
-            : m.replaceAll("error:[0-9a-f]+:[^:]*:OPENSSL_internal:", "").replaceAll(":\\s.*$", "");
-        IOException x = new IOException(describe + ": TLS handshake failed: " + why);
-        x.addSuppressed(cause); // kept for --verbose, out of the one-line message
-        return x;
-      }
-      if (c instanceof ConnectTimeoutException) { // nothing serves vad+quic there, or its packets are dropped
-        var x = new SessionTimeoutException(describe, "no QUIC handshake reply", SessionTimeoutException.Limit.CONNECT,
-            timeouts.connect());
-        x.initCause(cause);
-        return x;
-      }
-    }
-    return new IOException(describe + ": QUIC handshake failed: " + cause, cause);
-  }
-
   private void connectFailed(IOException e) {
-    if (!opened.isDone()) {
-      opened.completeExceptionally(e);
+    if (!openDone()) {
+      failOpen(e);
       return;
     }
-    if (isClosed() || outstanding.isEmpty()) {
+    if (isClosed() || requests().isEmpty()) {
       return;
     }
     if (System.nanoTime() - unreachableSinceNanos > TimeUnit.MILLISECONDS.toNanos(timeouts.requestMillis())) {
       log.warn("{}: no connection for {}; failing {} outstanding requests: {}", describe,
-          Durations.format(timeouts.request()), outstanding.size(), e.getMessage());
+          Durations.format(timeouts.request()), requests().size(), e.getMessage());
       failAll(e.getMessage());
       return;
     }
@@ -335,44 +248,13 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return;
     }
     reconnectScheduled = true;
-    long delay = backoffMillis;
-    backoffMillis = Math.min(RECONNECT_MAX_MILLIS, backoffMillis * 2);
+    long delay = backoff.next();
     loop.schedule(() -> {
       reconnectScheduled = false;
-      if (!ready && !outstanding.isEmpty()) {
+      if (!ready && !requests().isEmpty()) {
         connect();
       }
     }, delay, TimeUnit.MILLISECONDS);
-  }
-
-  /** Reports quiche's RTT estimate for the current connection to the listener. */
-  private void sampleRtt(QuicChannel q) {
-    q.collectPathStats(0).addListener(f -> {
-      if (!f.isSuccess()) {
-        return;
-      }
-      offerRtt(((QuicConnectionPathStats) f.getNow()).rtt());
-    });
-  }
-
-  /** While requests are outstanding, an RTT sample every {@value #RTT_SAMPLE_MILLIS} ms. */
-  private void startRttSampling() {
-    if (rttSampling) {
-      return;
-    }
-    rttSampling = true;
-    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
-  }
-
-  private void rttTick() {
-    if (isClosed() || outstanding.isEmpty()) {
-      rttSampling = false;
-      return;
-    }
-    if (ready && quic != null) {
-      sampleRtt(quic);
-    }
-    loop.schedule(this::rttTick, RTT_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private ChannelInitializer<QuicStreamChannel> streamInit(ChannelHandler handler) {
@@ -397,18 +279,18 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return;
     }
     ready = true;
-    backoffMillis = RECONNECT_MIN_MILLIS;
+    backoff.reset();
     countSession();
-    if (sessions() > 1 && !outstanding.isEmpty()) {
-      log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
+    if (sessions() > 1 && !requests().isEmpty()) {
+      log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, requests().size());
     }
     forEachDemandFirst((k, o) -> {
       o.onPrefetch = false;
       o.demandStream = null;
       send(k, o);
     });
-    if (!outstanding.isEmpty()) {
-      startRttSampling();
+    if (!requests().isEmpty()) {
+      rtt.start();
     }
     scheduleFlush();
   }
@@ -426,24 +308,24 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     sendPrefetch.clear();
     sendCancel.clear();
     waitingDemand.clear(); // still outstanding: re-requested after the reconnect
-    if (!opened.isDone()) {
-      opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
+    if (!openDone()) {
+      failOpen(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
     if (!wasReady) { // a reconnect that never got ready: unreachable since the loss, and no request's attempt spent
       connectFailed(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
-    if (isClosed() || outstanding.isEmpty()) {
+    if (isClosed() || requests().isEmpty()) {
       return;
     }
-    for (Out o : outstanding.values()) {
+    for (Out o : requests().values()) {
       o.demandStream = null;
       o.onPrefetch = false;
     }
     countDrop(maxAttempts);
-    if (!outstanding.isEmpty()) {
-      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
+    if (!requests().isEmpty()) {
+      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, requests().size());
       unreachableSinceNanos = System.nanoTime();
       scheduleReconnect();
     }
@@ -457,7 +339,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     if (o.priority() == Priority.DEMAND) {
       sendPrefetch.remove(k); // if promoted
     }
-    startRttSampling();
+    rtt.start();
     if (!ready) {
       if (!reconnectScheduled && !connecting) {
         unreachableSinceNanos = System.nanoTime();
@@ -493,19 +375,19 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
   private void createDemandStream(QuicChannel q, long k, Out o) {
     q.createStream(QuicStreamType.BIDIRECTIONAL, streamInit(new Responses(k))).addListener(f -> {
       if (!f.isSuccess()) {
-        if (q == quic && q.isActive() && outstanding.get(k) == o
+        if (q == quic && q.isActive() && requests().get(k) == o
             && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) < 1) {
           waitDemand(k); // lost a race for the last stream credit
           return;
         }
-        if (outstanding.remove(k, o)) {
+        if (requests().remove(k, o)) {
           fail(k, new IOException(describe + ": cannot open a stream for chunk " + ChunkKey.unpack(k) + ": "
               + f.cause(), f.cause()));
         }
         return;
       }
       QuicStreamChannel s = (QuicStreamChannel) f.getNow();
-      if (outstanding.get(k) != o) {
+      if (requests().get(k) != o) {
         s.close(); // cancelled while the stream was opening
         return;
       }
@@ -538,7 +420,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     while (!waitingDemand.isEmpty() && q.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
       long k = waitingDemand.iterator().next();
       waitingDemand.remove(k);
-      Out o = outstanding.get(k);
+      Out o = requests().get(k);
       if (o != null && o.priority() == Priority.DEMAND && o.demandStream == null) {
         createDemandStream(q, k, o);
       }
@@ -547,7 +429,7 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
 
   private void onCancel(long k) {
     waitingDemand.remove(k);
-    Out o = outstanding.remove(k);
+    Out o = requests().remove(k);
     if (o == null) {
       return;
     }
@@ -597,14 +479,14 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     List<Long> list = new ArrayList<>(keys);
     keys.clear();
     if (priority >= 0) {
-      list.removeIf(k -> !outstanding.containsKey(k)); // failed meanwhile (a fatal ERROR fails everything)
+      list.removeIf(k -> !requests().contains(k)); // failed meanwhile (a fatal ERROR fails everything)
     }
     for (int from = 0; from < list.size(); from += KEYS_PER_FRAME) {
       List<Long> part = list.subList(from, Math.min(list.size(), from + KEYS_PER_FRAME));
       long[] batch = part.stream().mapToLong(Long::longValue).toArray();
       if (priority >= 0) {
         for (long k : batch) {
-          outstanding.get(k).onPrefetch = true;
+          requests().get(k).onPrefetch = true;
         }
       }
       prefetchStream.write(priority < 0 ? new Frame.Cancel(batch)
@@ -646,9 +528,9 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return; // the connection went: onDisconnected re-requests it
     }
     drainWaitingDemand();
-    Out o = outstanding.get(k);
+    Out o = requests().get(k);
     if (o != null && o.demandStream == s && !(o.onPrefetch && prefetchStream != null)) {
-      outstanding.remove(k);
+      requests().remove(k);
       fail(k, new IOException(describe + ": stream for chunk " + ChunkKey.unpack(k)
           + " ended without an answer"));
     }
@@ -659,21 +541,15 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       return; // not current, or the connection went: onDisconnected re-requests its keys
     }
     prefetchStream = null;
-    List<Long> lost = new ArrayList<>();
-    for (Map.Entry<Long, Out> e : outstanding.entrySet()) {
-      if (e.getValue().onPrefetch && e.getValue().priority() == Priority.PREFETCH) {
-        lost.add(e.getKey());
-      }
-    }
-    for (long k : lost) {
-      outstanding.remove(k);
+    for (long k : requests().keys((key, o) -> o.onPrefetch && o.priority() == Priority.PREFETCH)) {
+      requests().remove(k);
       fail(k, new IOException(describe + ": prefetch stream ended before chunk " + ChunkKey.unpack(k)));
     }
   }
 
   private void protocolFailure(Channel stream, String why) {
-    if (!opened.isDone()) {
-      opened.completeExceptionally(new IOException(why));
+    if (!openDone()) {
+      failOpen(new IOException(why));
     } else {
       log.warn("{}", why);
     }
@@ -741,8 +617,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
     public void channelActive(ChannelHandlerContext ctx) {
       this.ctx = ctx;
       timer = new HandshakeTimer(ctx.channel(), describe, timeouts.connect(), timeouts.request(), (ch, e) -> {
-        if (!opened.isDone()) {
-          opened.completeExceptionally(e);
+        if (!openDone()) {
+          failOpen(e);
         } else {
           log.warn("{}; reconnecting", e.getMessage());
         }
@@ -767,8 +643,8 @@ public final class QuicChunkSource extends NettyChunkSource<QuicChunkSource.Out>
       try {
         read(msg);
       } catch (IOException | RuntimeException e) {
-        if (!opened.isDone()) {
-          opened.completeExceptionally(e instanceof IOException ? e : new IOException(e));
+        if (!openDone()) {
+          failOpen(e instanceof IOException ? e : new IOException(e));
         }
         q.close();
       }

@@ -1,6 +1,8 @@
 package dev.vad.transport.quic.internal;
 
-import dev.vad.transport.tcp.internal.NettyIo;
+import dev.vad.transport.netty.internal.EventLoops;
+import dev.vad.transport.netty.internal.NettyChunkSource.SourceLoop;
+import dev.vad.transport.netty.internal.NettyIo;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelHandler;
@@ -8,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -19,7 +20,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Locale;
@@ -72,13 +72,21 @@ public record QuicIo(String name, IoHandlerFactory handlerFactory, Class<? exten
   }
 
   public static QuicIo select() {
-    if (NettyIo.epollAvailable() && EpollDatagramChannel.isSegmentedDatagramPacketSupported()) {
+    return select(NettyIo.epollAvailable() ? "epoll" : "nio");
+  }
+
+  /** The UDP I/O for an event-loop group running {@code io} ("epoll" or "nio", as {@code NettyResources.io()}). */
+  public static QuicIo select(String io) {
+    if (io.equals("nio")) {
+      return new QuicIo("nio", NioIoHandler.newFactory(), NioDatagramChannel.class, false);
+    }
+    if (!NettyIo.epollAvailable()) {
+      throw new IllegalStateException("epoll transport requested but unavailable");
+    }
+    if (EpollDatagramChannel.isSegmentedDatagramPacketSupported()) {
       return new QuicIo("epoll+gso", EpollIoHandler.newFactory(), EpollDatagramChannel.class, true);
     }
-    if (NettyIo.epollAvailable()) {
-      return new QuicIo("epoll", EpollIoHandler.newFactory(), EpollDatagramChannel.class, false);
-    }
-    return new QuicIo("nio", NioIoHandler.newFactory(), NioDatagramChannel.class, false);
+    return new QuicIo("epoll", EpollIoHandler.newFactory(), EpollDatagramChannel.class, false);
   }
 
   /**
@@ -92,7 +100,13 @@ public record QuicIo(String name, IoHandlerFactory handlerFactory, Class<? exten
   }
 
   public EventLoopGroup newGroup(int threads, String threadName) {
-    return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), handlerFactory);
+    return EventLoops.group(threads, threadName, handlerFactory);
+  }
+
+  /** A source's own one-thread group of this I/O. */
+  SourceLoop sourceLoop(String threadName) {
+    EventLoopGroup g = newGroup(1, threadName);
+    return new SourceLoop(g.next(), g);
   }
 
   /**

@@ -1,5 +1,9 @@
 package dev.vad.transport.tcp.internal;
 
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.ServedAppliance;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;

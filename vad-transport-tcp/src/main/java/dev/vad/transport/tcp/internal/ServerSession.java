@@ -1,6 +1,11 @@
 package dev.vad.transport.tcp.internal;
 
 import dev.vad.ApplianceId;
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.Gate;
+import dev.vad.transport.netty.internal.ServedAppliance;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,6 +1,8 @@
 package dev.vad.transport.tcp.internal;
 
 import dev.vad.policy.Durations;
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.Frame;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;

@@ -7,7 +7,17 @@ import dev.vad.policy.Durations;
 import dev.vad.transport.Priority;
 import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
+import dev.vad.transport.netty.NettyResources;
+import dev.vad.transport.netty.internal.Backoff;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.HandshakeTimer;
+import dev.vad.transport.netty.internal.NettyChunkSource.SourceLoop;
+import dev.vad.transport.netty.internal.NettyChunkSource;
+import dev.vad.transport.netty.internal.NettyIo;
 import dev.vad.transport.tcp.TcpChunkServer;
+import dev.vad.transport.tcp.TcpOptions;
 import dev.vad.transport.tcp.TcpTransportProvider;
 import dev.vad.transport.tcp.TlsTransportProvider;
 import io.netty.bootstrap.Bootstrap;
@@ -16,16 +26,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.LinkedHashSet;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -61,11 +70,13 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   /** The current connection's server takes PROMOTE requests ({@link Frame#FLAG_PROMOTE}). */
   private boolean serverPromotes;
   private int nextRequestId = 1;
-  private long backoffMillis;
+  private final Backoff backoff;
   private final Queue<Op> ops = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean opsScheduled = new AtomicBoolean();
   private long lastProgressNanos = System.nanoTime();
   private long disconnectedSinceNanos = System.nanoTime();
+  /** The periodic {@link #tick}; cancelled on close (a shared loop outlives the source). */
+  private volatile ScheduledFuture<?> ticker;
 
   /** Not private: it is the superclass's type argument. */
   static final class Outstanding extends NettyChunkSource.Request {
@@ -77,11 +88,11 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
   }
 
-  private TcpChunkSource(String scheme, Target target, ClientConfig config, NettyIo io, SslContext tls) {
-    super(scheme, target.host(), target.port(), target.id(),
-        new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("vad-tcp-client", true), io.handlerFactory()));
+  private TcpChunkSource(String scheme, Target target, ClientConfig config, NettyIo io, SourceLoop sourceLoop,
+      SslContext tls) {
+    super(scheme, target.host(), target.port(), target.id(), sourceLoop);
     this.config = config;
-    this.backoffMillis = config.reconnectMinMillis();
+    this.backoff = new Backoff(config.reconnectMinMillis(), config.reconnectMaxMillis());
     this.bootstrap = new Bootstrap().group(loop).channel(io.socketChannel())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
             config.connectTimeout().toMillis()))
@@ -116,11 +127,15 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
    * manifest and profile with never more than the request timeout between parts.
    */
   public static TcpChunkSource open(URI uri, TransportOptions options) throws IOException {
-    return open(uri, options, false);
+    return open(uri, options, false, null);
   }
 
-  /** As {@link #open(URI, TransportOptions)}; {@code tls}: a vad+tls URI, the connection inside TLS 1.3. */
-  public static TcpChunkSource open(URI uri, TransportOptions options, boolean tls) throws IOException {
+  /**
+   * As {@link #open(URI, TransportOptions)}; {@code tls}: a vad+tls URI, the connection inside TLS 1.3;
+   * {@code shared}: the event loops to run on, or null for the source's own.
+   */
+  public static TcpChunkSource open(URI uri, TransportOptions options, boolean tls, NettyResources shared)
+      throws IOException {
     String scheme = tls ? TlsTransportProvider.SCHEME : TcpTransportProvider.SCHEME;
     Target target = Target.parse(uri, scheme, tls ? TcpChunkServer.DEFAULT_TLS_PORT : TcpChunkServer.DEFAULT_PORT);
     ClientConfig config = ClientConfig.of(options);
@@ -128,11 +143,30 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     SslContext ssl = tls ? Tls.client(x.get(TlsTransportProvider.TRUST_CERT_FILE),
         x.get(TlsTransportProvider.PIN_SHA256), TlsTransportProvider.TRUST_CERT_FILE,
         TlsTransportProvider.PIN_SHA256) : null;
-    TcpChunkSource s = new TcpChunkSource(scheme, target, config, NettyIo.select(config.io()), ssl);
+    // with shared loops, an explicit tcp.io must match theirs; by default the source takes their I/O
+    NettyIo io = NettyIo.select(shared != null && !TcpOptions.IO.isSet(options) ? shared.io() : config.io().name());
+    TcpChunkSource s = new TcpChunkSource(scheme, target, config, io, SourceLoop.of(shared, io, "vad-tcp-client"),
+        ssl);
     s.awaitOpen(s::connect);
-    s.loop.scheduleAtFixedRate(s::tick, config.pingIntervalMillis(), config.pingIntervalMillis(),
+    s.ticker = s.loop.scheduleAtFixedRate(s::tick, config.pingIntervalMillis(), config.pingIntervalMillis(),
         TimeUnit.MILLISECONDS);
     return s;
+  }
+
+  /** Stops the ticks and closes the connection, on the loop (on a shared loop nothing else would). */
+  @Override
+  protected void closing() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::closing); // the source's own loop: its shutdown follows this task
+      return;
+    }
+    ScheduledFuture<?> t = ticker;
+    if (t != null) {
+      t.cancel(false);
+    }
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   /**
@@ -150,9 +184,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
    */
   @Override
   public void promote(ChunkKey key) {
-    if (isClosed()) {
-      throw new IllegalStateException(describe + ": source is closed");
-    }
+    ensureOpen();
     enqueue(new Op(key.packed(), Priority.DEMAND, true));
   }
 
@@ -168,7 +200,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     for (Op op; (op = ops.poll()) != null; ) {
       if (op.priority == null) {
         onCancel(op.key);
-      } else if (!op.promoteOnly || outstanding.containsKey(op.key)) {
+      } else if (!op.promoteOnly || requests().contains(op.key)) {
         onRequest(op.key, op.priority);
       }
     }
@@ -183,7 +215,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   // ------------------------------------------------------------------------------------------- event loop only
 
   private void onRequest(long k, Priority p) {
-    if (outstanding.isEmpty() && !isClosed()) {
+    if (requests().isEmpty() && !isClosed()) {
       lastProgressNanos = System.nanoTime();
     }
     Outstanding o = track(k, p, Outstanding::new);
@@ -206,7 +238,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   }
 
   private void onCancel(long k) {
-    Outstanding o = outstanding.remove(k);
+    Outstanding o = requests().remove(k);
     if (o == null || !ready) {
       return;
     }
@@ -252,7 +284,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     for (long k : keys) {
       batch[n++] = k;
       if (priority >= 0) {
-        Outstanding o = outstanding.get(k);
+        Outstanding o = requests().get(k);
         if (o != null) {
           o.sent = true;
         }
@@ -282,8 +314,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
           c = new SessionTimeoutException(describe, "no TCP connection", SessionTimeoutException.Limit.CONNECT,
               config.connectTimeout());
         }
-        if (!opened.isDone()) {
-          opened.completeExceptionally(c instanceof IOException io ? io
+        if (!openDone()) {
+          failOpen(c instanceof IOException io ? io
               : new ConnectException(describe + ": " + c));
           return;
         }
@@ -297,8 +329,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (isClosed()) {
       return;
     }
-    long delay = backoffMillis;
-    backoffMillis = Math.min(config.reconnectMaxMillis(), backoffMillis * 2);
+    long delay = backoff.next();
     loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -312,12 +343,12 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     }
     ready = true;
     serverPromotes = promotes;
-    backoffMillis = config.reconnectMinMillis();
+    backoff.reset();
     lastProgressNanos = System.nanoTime();
     if (countSession()) {
       return; // the first session: nothing to re-request
     }
-    log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, outstanding.size());
+    log.info("{}: reconnected; re-requesting {} outstanding chunks", describe, requests().size());
     clearBatches();
     forEachDemandFirst((k, o) -> {
       o.sent = false;
@@ -333,8 +364,8 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     channel = null;
     boolean wasReady = ready;
     ready = false;
-    if (!opened.isDone() || opened.isCompletedExceptionally()) {
-      opened.completeExceptionally(new IOException(describe + ": connection closed during the handshake"));
+    if (!openDone() || openFailed()) {
+      failOpen(new IOException(describe + ": connection closed during the handshake"));
       return;
     }
     if (isClosed()) {
@@ -343,15 +374,15 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (wasReady) { // a reconnect that never got ready leaves the clock running: unreachable is unreachable
       disconnectedSinceNanos = System.nanoTime();
       countDrop(config.maxAttempts());
-      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, outstanding.size());
+      log.info("{}: connection lost with {} chunks outstanding; reconnecting", describe, requests().size());
     }
     scheduleReconnect();
   }
 
   void onProtocolFailure(Channel ch, Throwable cause) {
-    if (!opened.isDone()) {
-      opened.completeExceptionally(cause instanceof IOException io ? io : new IOException(cause));
-    } else if (!isClosed() && !opened.isCompletedExceptionally()) { // a failed open has said it all
+    if (!openDone()) {
+      failOpen(cause instanceof IOException io ? io : new IOException(cause));
+    } else if (!isClosed() && !openFailed()) { // a failed open has said it all
       log.warn("{}: closing the connection: {}", describe,
           cause instanceof IOException ? cause.getMessage() : cause.toString());
     }
@@ -391,10 +422,11 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
   /** Periodic: PING while busy, detect a silent server, give up on requests when unreachable for too long. */
   private void tick() {
     if (isClosed()) {
+      closing(); // closed before the ticks were scheduled
       return;
     }
     long now = System.nanoTime();
-    if (outstanding.isEmpty()) {
+    if (requests().isEmpty()) {
       lastProgressNanos = now;
       disconnectedSinceNanos = now;
       return;
@@ -403,7 +435,7 @@ public final class TcpChunkSource extends NettyChunkSource<TcpChunkSource.Outsta
     if (ready) {
       if (now - lastProgressNanos > timeout) {
         log.warn("{}: nothing received for {} with {} chunks outstanding; reconnecting", describe,
-            Durations.format(config.requestTimeout()), outstanding.size());
+            Durations.format(config.requestTimeout()), requests().size());
         channel.close();
         return;
       }

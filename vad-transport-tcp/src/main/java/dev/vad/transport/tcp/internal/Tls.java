@@ -1,5 +1,7 @@
 package dev.vad.transport.tcp.internal;
 
+import dev.vad.transport.netty.internal.PinningTrustManager;
+import dev.vad.transport.netty.internal.ServerCertificate;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;

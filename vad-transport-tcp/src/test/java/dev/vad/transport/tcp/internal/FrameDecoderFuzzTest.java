@@ -1,6 +1,9 @@
 package dev.vad.transport.tcp.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -9,6 +9,8 @@ import dev.vad.transport.ChunkSource;
 import dev.vad.transport.Priority;
 import dev.vad.transport.SessionTimeoutException;
 import dev.vad.transport.TransportOptions;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameEncoder;
 import dev.vad.transport.tcp.TcpChunkServer;
 import dev.vad.transport.tcp.TcpTransportProvider;
 import dev.vad.transport.tcp.TestPacks;

@@ -2,6 +2,7 @@ package dev.vad.transport.tcp.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vad.transport.netty.internal.ErrorCodes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

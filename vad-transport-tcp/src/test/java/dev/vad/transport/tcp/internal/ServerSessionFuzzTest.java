@@ -2,12 +2,15 @@ package dev.vad.transport.tcp.internal;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.vad.pack.PackReader;
+import dev.vad.transport.netty.internal.ErrorCodes;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.ServedAppliance;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,15 @@
 package dev.vad.transport.tcp.internal;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static dev.vad.transport.tcp.internal.ServerSessionTest.send;
 import static dev.vad.transport.tcp.internal.ServerSessionTest.written;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vad.pack.PackReader;
+import dev.vad.transport.netty.internal.ClientLog;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.ServedAppliance;
 import dev.vad.transport.tcp.TestPacks;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -2,6 +2,10 @@ package dev.vad.transport.tcp.internal;
 
 import dev.vad.ChunkKey;
 import dev.vad.pack.PackReader;
+import dev.vad.transport.netty.internal.Frame;
+import dev.vad.transport.netty.internal.FrameDecoder;
+import dev.vad.transport.netty.internal.FrameEncoder;
+import dev.vad.transport.netty.internal.ServedAppliance;
 import dev.vad.transport.tcp.TestPacks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
