@@ -149,6 +149,7 @@ public abstract class NettyChunkSource<R extends NettyChunkSource.Request> imple
   }
 
   protected NettyChunkSource(String scheme, String host, int port, ApplianceId id, SourceLoop sourceLoop) {
+    dev.vad.transport.netty.NettyVersion.check();
     this.host = host;
     this.port = port;
     this.id = id;

@@ -38,6 +38,7 @@ public final class ServerCore {
 
   /** For a server of URI scheme {@code scheme} built with {@code settings}. */
   public ServerCore(String scheme, ServerSettings settings) {
+    dev.vad.transport.netty.NettyVersion.check();
     this.scheme = scheme;
     this.settings = settings;
   }
