@@ -101,6 +101,16 @@ public final class RunCommand implements Callable<Integer> {
       description = "Kernel command line, instead of the appliance's cmdline image.")
   String append;
 
+  @Option(names = "--ram-huge-pages",
+      description = "Resume: let QEMU advise guest RAM MADV_HUGEPAGE as it does by default, so the kernel reads the "
+          + "RAM image in 2 MiB windows around each fault (default: the advice is refused and RAM is read page by "
+          + "page).")
+  boolean ramHugePages;
+
+  @Option(names = "--mount-readahead", paramLabel = "SIZE",
+      description = "Kernel readahead of the FUSE mount (default 128K; 0: only what QEMU asks for).")
+  String mountReadahead;
+
   private final CountDownLatch done = new CountDownLatch(1);
 
   @Override
@@ -146,6 +156,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (append != null) {
       rb.append(append);
+    }
+    rb.ramHugePageAdvice(ramHugePages);
+    if (mountReadahead != null) {
+      rb.mountReadahead(CommandArgs.usage(spec, () -> Math.toIntExact(ChunkSizes.parseSize(mountReadahead))));
     }
     StreamingRun run = rb.build();
 
