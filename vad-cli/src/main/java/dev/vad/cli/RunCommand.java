@@ -108,7 +108,8 @@ public final class RunCommand implements Callable<Integer> {
   boolean ramHugePages;
 
   @Option(names = "--mount-readahead", paramLabel = "SIZE",
-      description = "Kernel readahead of the FUSE mount (default 128K; 0: only what QEMU asks for).")
+      description = "Kernel readahead of the FUSE mount (default: 0 for a resume without --ram-huge-pages, so each "
+          + "RAM fault reads one page; else 128K).")
   String mountReadahead;
 
   private final CountDownLatch done = new CountDownLatch(1);

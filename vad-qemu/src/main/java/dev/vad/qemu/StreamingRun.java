@@ -154,6 +154,9 @@ public final class StreamingRun {
     FuseOptions.Builder fo = FuseOptions.builder().writable(false);
     if (mountReadahead != null) {
       fo.maxReadahead(mountReadahead);
+    } else if (resume && !ramHugePageAdvice) {
+      // page-granular RAM faults (see ramHugePageAdvice) would otherwise each read 128 KiB around the page
+      fo.maxReadahead(0);
     }
     try (FuseMount mount = FuseMount.mount(app, mp, fo.build())) {
       log.debug("mounted {} at {}", app.id().shortHex(), mp);
@@ -372,7 +375,11 @@ public final class StreamingRun {
       return this;
     }
 
-    /** The mount's kernel readahead in bytes (default {@link FuseOptions}'s); 0 reads only what is asked for. */
+    /**
+     * The mount's kernel readahead in bytes; 0 reads only what is asked for. Default: 0 for a resume with the huge
+     * page advice refused (each RAM fault then reads its 4 KiB page, not the 128 KiB around it), else {@link
+     * FuseOptions}'s.
+     */
     public Builder mountReadahead(int bytes) {
       this.mountReadahead = bytes;
       return this;
