@@ -161,8 +161,11 @@ def run_vad(uri, policy, work, extra=()):
     shutil.rmtree(cache)
     metrics = json.loads(err.split("metrics ", 1)[1].splitlines()[0])
     stalls = re.search(r"stalls:\s+(\d+) \(([\d.]+) s\)", err)
+    # QEMU's start to the marker, less the stalls: the guest's own run time (CPU under TCG, plus QEMU's loading)
+    qemu = re.search(r"([\d.]+) s after QEMU started", err)
     return {"seconds": round(secs, 2), "wire_bytes": rx_bytes(NS_B) - rx0, "bytes_fetched": metrics["bytesFetched"],
             "demand_misses": metrics["demandMisses"], "stalls": int(stalls.group(1)),
+            "stall_s": float(stalls.group(2)), "qemu_to_marker_s": float(qemu.group(1)) if qemu else None,
             "initial_wait_ms": metrics["initialWaitMs"], "marker": line}
 
 
