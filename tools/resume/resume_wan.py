@@ -152,6 +152,12 @@ def run_vad(uri, policy, work, extra=()):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         secs, line, _ = await_marker(p, t0)
+    except KeyboardInterrupt:
+        # measure stopped by hand: do not leave this run behind in a namespace about to go
+        p.terminate()
+        p.wait()
+        shutil.rmtree(cache, ignore_errors=True)
+        raise
     except RuntimeError:
         p.wait()
         shutil.rmtree(cache)
