@@ -6,17 +6,21 @@ from the repository root, which has `./vad`) and a Debian guest from build-guest
   sudo python3 tools/resume/resume_wan.py prepare-resume GUEST WORK NAME [--chunk-size 64K] [--zerofree]
   sudo python3 tools/resume/resume_wan.py prepare-boot GUEST WORK NAME
   sudo python3 tools/resume/resume_wan.py prepare-download WORK NAME      # from WORK/NAME.vad
-  sudo python3 tools/resume/resume_wan.py measure WORK --run MODE:PACK ... [--rounds 3]
+  sudo python3 tools/resume/resume_wan.py profile WORK NAME [--vad-arg=--ram-huge-pages]  # record again, rebuild
+  sudo python3 tools/resume/resume_wan.py measure WORK --run MODE:PACK[:VAD_ARGS] ... [--rounds 3]
 
 prepare-resume: `vad snapshot --at VAD-SNAPSHOT-READY` (512 MiB), three local resumes recorded with `vad run
 --record` (policy full), `vad profile build` from them. prepare-boot: a runnable pack that boots the same guest with
 `vad.nowait=1` (the same work right after the heap is built), three recorded boots, a profile. prepare-download:
 the snapshot's files (disk, kernel, initrd, cmdline, ram, state) as a sparse tar, `zstd -19 --long`.
 
+profile: the three recorded local resumes and `vad profile build` of prepare-resume again, for an existing pack,
+with more `vad run` arguments (e.g. a copy of the pack profiled with `--ram-huge-pages`, QEMU's own RAM advice).
+
 measure: `tools/wan/wan.py up vcA vcB --delay-ms 20 --rate 20mbit`; `vad serve` and `python3 -m http.server` in vcA;
 each round runs every MODE:PACK once, in a rotated order, from vcB with a fresh cache. MODE is a vad policy
 (`trace`, `demand`, `full`: `vad run vad+tcp://... --policy MODE`) or `download` (curl | zstd -d | tar, then QEMU
-resumes from the local files). Time is from the command's start to `VAD-RESUME-DONE` on the console; wire bytes
+resumes from the local files); VAD_ARGS (space-separated) are added to `vad run`. Time is from the command's start to `VAD-RESUME-DONE` on the console; wire bytes
 are what vcB's interfaces received. Prints one JSON line per run and a median/min/max table; appends to
 WORK/results.jsonl.
 """
@@ -36,7 +40,9 @@ import time
 MARKER = "VAD-RESUME-DONE"
 SNAP_MARKER = "VAD-SNAPSHOT-READY"
 BASE_APPEND = "console=ttyS0 panic=-1 quiet vad.workload=resume"
-NS_A, NS_B, ADDR_A = "vcA", "vcB", "10.98.0.1"
+ADDR_A = "10.98.0.1"
+# network namespaces (server, client): measure --netns-prefix P names them PA and PB
+NS_A, NS_B = "vcA", "vcB"
 # a boot pack has no RAM image to size the guest: give it the snapshot's memory (packs named boot*)
 BOOT_MEMORY = ("--memory", "512M")
 
@@ -68,6 +74,10 @@ def prepare_resume(a):
        "--at", SNAP_MARKER, "--memory", "512M", "--timeout", "15m", "--chunk-size", a.chunk_size,
        "-o", os.path.join(a.work, a.name + ".vad"))
     record_runs(a.work, a.name)
+
+
+def profile(a):
+    record_runs(a.work, a.name, extra=tuple(a.vad_arg))
 
 
 def prepare_boot(a):
@@ -142,6 +152,12 @@ def run_vad(uri, policy, work, extra=()):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         secs, line, _ = await_marker(p, t0)
+    except KeyboardInterrupt:
+        # measure stopped by hand: do not leave this run behind in a namespace about to go
+        p.terminate()
+        p.wait()
+        shutil.rmtree(cache, ignore_errors=True)
+        raise
     except RuntimeError:
         p.wait()
         shutil.rmtree(cache)
@@ -151,8 +167,11 @@ def run_vad(uri, policy, work, extra=()):
     shutil.rmtree(cache)
     metrics = json.loads(err.split("metrics ", 1)[1].splitlines()[0])
     stalls = re.search(r"stalls:\s+(\d+) \(([\d.]+) s\)", err)
+    # QEMU's start to the marker, less the stalls: the guest's own run time (CPU under TCG, plus QEMU's loading)
+    qemu = re.search(r"([\d.]+) s after QEMU started", err)
     return {"seconds": round(secs, 2), "wire_bytes": rx_bytes(NS_B) - rx0, "bytes_fetched": metrics["bytesFetched"],
             "demand_misses": metrics["demandMisses"], "stalls": int(stalls.group(1)),
+            "stall_s": float(stalls.group(2)), "qemu_to_marker_s": float(qemu.group(1)) if qemu else None,
             "initial_wait_ms": metrics["initialWaitMs"], "marker": line}
 
 
@@ -230,8 +249,10 @@ def run_download(name, work):
 
 
 def measure(a):
-    runs = [r.split(":", 1) for r in a.run]
-    packs = sorted({os.path.abspath(os.path.join(a.work, p + ".vad")) for m, p in runs if m != "download"})
+    global NS_A, NS_B
+    NS_A, NS_B = a.netns_prefix + "A", a.netns_prefix + "B"
+    runs = [(r.split(":", 2) + [""])[:3] for r in a.run]
+    packs = sorted({os.path.abspath(os.path.join(a.work, p + ".vad")) for m, p, _ in runs if m != "download"})
     procs = []
     try:
         wan = subprocess.Popen(["python3", "tools/wan/wan.py", "up", NS_A, NS_B, "--delay-ms", "20", "--rate",
@@ -260,25 +281,25 @@ def measure(a):
         results = {}
         for rnd in range(a.rounds):
             order = runs[rnd % len(runs):] + runs[:rnd % len(runs)]
-            for mode, name in order:
+            for mode, name, vad_args in order:
                 if mode == "download":
                     r = run_download(name, a.work)
                 else:
                     r = run_vad(by_pack[os.path.abspath(os.path.join(a.work, name + ".vad"))], mode, a.work,
-                                BOOT_MEMORY if name.startswith("boot") else ())
-                r.update({"mode": mode, "pack": name, "round": rnd + 1,
+                                (BOOT_MEMORY if name.startswith("boot") else ()) + tuple(vad_args.split()))
+                r.update({"mode": mode, "pack": name, "vad_args": vad_args, "round": rnd + 1,
                           "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load1": os.getloadavg()[0]})
                 print(json.dumps(r), flush=True)
                 with open(os.path.join(a.work, "results.jsonl"), "a") as f:
                     f.write(json.dumps(r) + "\n")
-                results.setdefault((mode, name), []).append(r)
-        print("\n| mode | pack | median s | min–max s | median MiB on the wire |")
-        print("|---|---|---:|---:|---:|")
-        for (mode, name), rs in results.items():
+                results.setdefault((mode, name, vad_args), []).append(r)
+        print("\n| mode | pack | vad args | median s | min–max s | median MiB on the wire |")
+        print("|---|---|---|---:|---:|---:|")
+        for (mode, name, vad_args), rs in results.items():
             s = [r["seconds"] if r["seconds"] is not None else float("inf") for r in rs]
             w = [r["wire_bytes"] / 2 ** 20 for r in rs]
-            print("| %s | %s | %.2f | %.2f–%.2f | %.1f |" % (mode, name, statistics.median(s), min(s), max(s),
-                                                          statistics.median(w)))
+            print("| %s | %s | %s | %.2f | %.2f–%.2f | %.1f |" % (mode, name, vad_args, statistics.median(s), min(s),
+                                                               max(s), statistics.median(w)))
     finally:
         for p in reversed(procs):
             p.send_signal(signal.SIGTERM)
@@ -299,6 +320,10 @@ def main():
         p.add_argument("--chunk-size", default="64K")
         if n == "prepare-resume":
             p.add_argument("--zerofree", action="store_true")
+    p = sub.add_parser("profile")
+    p.add_argument("work")
+    p.add_argument("name")
+    p.add_argument("--vad-arg", action="append", default=[], help="more `vad run` arguments, repeatable")
     p = sub.add_parser("prepare-download")
     p.add_argument("work")
     p.add_argument("name")
@@ -306,10 +331,11 @@ def main():
     p.add_argument("work")
     p.add_argument("--run", action="append", required=True, help="MODE:PACK, repeatable")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--netns-prefix", default="vc", help="namespaces PREFIXA (server) and PREFIXB (client)")
     a = ap.parse_args()
     os.makedirs(getattr(a, "work"), exist_ok=True)
     {"prepare-resume": prepare_resume, "prepare-boot": prepare_boot, "prepare-download": prepare_download,
-     "measure": measure}[a.cmd](a)
+     "profile": profile, "measure": measure}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,17 @@ public final class RunCommand implements Callable<Integer> {
       description = "Kernel command line, instead of the appliance's cmdline image.")
   String append;
 
+  @Option(names = "--ram-huge-pages",
+      description = "Resume: let QEMU advise guest RAM MADV_HUGEPAGE as it does by default, so the kernel reads the "
+          + "RAM image in 2 MiB windows around each fault (default: the advice is refused and RAM is read page by "
+          + "page).")
+  boolean ramHugePages;
+
+  @Option(names = "--mount-readahead", paramLabel = "SIZE",
+      description = "Kernel readahead of the FUSE mount (default: 0 for a resume without --ram-huge-pages, so each "
+          + "RAM fault reads one page; else 128K).")
+  String mountReadahead;
+
   private final CountDownLatch done = new CountDownLatch(1);
 
   @Override
@@ -145,6 +156,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     if (append != null) {
       rb.append(append);
+    }
+    rb.ramHugePageAdvice(ramHugePages);
+    if (mountReadahead != null) {
+      rb.mountReadahead(CommandArgs.usage(spec, () -> Math.toIntExact(ChunkSizes.parseSize(mountReadahead))));
     }
     StreamingRun run = rb.build();
 

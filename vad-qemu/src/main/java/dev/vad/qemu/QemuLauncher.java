@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
@@ -51,6 +52,7 @@ public final class QemuLauncher {
   private final boolean traceWrites;
   private final Consumer<String> consoleSink;
   private final List<String> extraArgs;
+  private final boolean refuseHugePageAdvice;
 
   private QemuLauncher(Builder b) {
     binary = b.binary;
@@ -69,6 +71,7 @@ public final class QemuLauncher {
     traceWrites = b.traceWrites;
     consoleSink = b.consoleSink;
     extraArgs = List.copyOf(b.extraArgs);
+    refuseHugePageAdvice = b.refuseHugePageAdvice;
   }
 
   public static Builder builder() {
@@ -94,6 +97,7 @@ public final class QemuLauncher {
     b.traceWrites = traceWrites;
     b.consoleSink = consoleSink;
     b.extraArgs.addAll(extraArgs);
+    b.refuseHugePageAdvice = refuseHugePageAdvice;
     return b;
   }
 
@@ -153,12 +157,31 @@ public final class QemuLauncher {
     log.debug("starting {}", cmd);
     Process p;
     try {
-      p = new ProcessBuilder(cmd).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      p = refuseHugePageAdvice ? startWithoutHugePageAdvice(pb) : pb.start();
     } catch (IOException e) {
       Files.deleteIfExists(dir);
       throw new QemuException("cannot start " + binary + ": " + e.getMessage(), e);
     }
     return new ProcessQemuVm(p, dir, qmp, consoleSink);
+  }
+
+  private static Process startWithoutHugePageAdvice(ProcessBuilder pb) throws IOException {
+    if (!NoHugePageAdvice.isAvailable()) {
+      if (WARNED_NO_FILTER.compareAndSet(false, true)) {
+        log.warn("QEMU keeps its MADV_HUGEPAGE on guest RAM (a RAM file on a mount is read in 2 MiB windows): {}",
+            NoHugePageAdvice.unavailabilityCause().map(Throwable::toString).orElse("?"));
+      }
+      return pb.start();
+    }
+    return NoHugePageAdvice.start(pb);
+  }
+
+  private static final AtomicBoolean WARNED_NO_FILTER = new AtomicBoolean();
+
+  /** Whether QEMU starts with its {@code MADV_HUGEPAGE} advice refused ({@link Builder#refuseHugePageAdvice}). */
+  public boolean refusesHugePageAdvice() {
+    return refuseHugePageAdvice;
   }
 
   /**
@@ -197,6 +220,7 @@ public final class QemuLauncher {
     private boolean traceWrites;
     private Consumer<String> consoleSink = line -> log.debug("console: {}", line);
     private final List<String> extraArgs = new ArrayList<>();
+    private boolean refuseHugePageAdvice;
 
     private Builder() {}
 
@@ -297,6 +321,17 @@ public final class QemuLauncher {
     /** Receives each console line as it arrives (default: debug log). */
     public Builder consoleSink(Consumer<String> sink) {
       this.consoleSink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Starts QEMU with its {@code madvise(MADV_HUGEPAGE)} calls refused (they return 0 without effect; see {@code
+     * NoHugePageAdvice}), so a RAM file ({@link #ramFile}) is read page by page as the guest touches it rather than
+     * in 2 MiB windows. Default off (QEMU as it is); where the filter cannot be installed (not Linux x86-64/aarch64)
+     * QEMU starts as it is, with one warning.
+     */
+    public Builder refuseHugePageAdvice(boolean on) {
+      this.refuseHugePageAdvice = on;
       return this;
     }
 

@@ -58,6 +58,8 @@ public final class StreamingRun {
   private final Path mountParent;
   private final String binary;
   private final QemuLauncher.DiskMode diskMode;
+  private final boolean ramHugePageAdvice;
+  private final Integer mountReadahead;
 
   private final Object lock = new Object();
   private volatile boolean stopRequested;
@@ -93,6 +95,8 @@ public final class StreamingRun {
     mountParent = b.mountParent;
     binary = b.binary;
     diskMode = b.diskMode;
+    ramHugePageAdvice = b.ramHugePageAdvice;
+    mountReadahead = b.mountReadahead;
   }
 
   public static Builder builder() {
@@ -147,7 +151,14 @@ public final class StreamingRun {
     boolean resume = names.contains(RunnableAppliance.RAM);
     int mem = memoryFor(app, resume);
     Path mp = Files.createTempDirectory(mountParent, "vad-run-");
-    try (FuseMount mount = FuseMount.mount(app, mp, FuseOptions.builder().writable(false).build())) {
+    FuseOptions.Builder fo = FuseOptions.builder().writable(false);
+    if (mountReadahead != null) {
+      fo.maxReadahead(mountReadahead);
+    } else if (resume && !ramHugePageAdvice) {
+      // page-granular RAM faults (see ramHugePageAdvice) would otherwise each read 128 KiB around the page
+      fo.maxReadahead(0);
+    }
+    try (FuseMount mount = FuseMount.mount(app, mp, fo.build())) {
       log.debug("mounted {} at {}", app.id().shortHex(), mp);
       while (!app.awaitReady(Duration.ofMillis(100))) {
         if (stopRequested) {
@@ -164,7 +175,7 @@ public final class StreamingRun {
           .kernel(mount.file(RunnableAppliance.KERNEL)).initrd(mount.file(RunnableAppliance.INITRD)).append(cmdline)
           .disk(mount.file(RunnableAppliance.DISK)).diskMode(diskMode != null ? diskMode
               : resume ? QemuLauncher.DiskMode.READ_ONLY : QemuLauncher.DiskMode.SNAPSHOT)
-          .consoleSink(consoleSink).extraArgs(extraArgs).build();
+          .consoleSink(consoleSink).extraArgs(extraArgs).refuseHugePageAdvice(resume && !ramHugePageAdvice).build();
       long q0 = System.nanoTime();
       QemuVm started = resume
           ? Snapshotter.of(launcher).resumePaused(mount.file(RunnableAppliance.RAM),
@@ -278,6 +289,8 @@ public final class StreamingRun {
     private Path mountParent = Path.of(System.getProperty("java.io.tmpdir"));
     private String binary = QemuAvailability.DEFAULT_BINARY;
     private QemuLauncher.DiskMode diskMode;
+    private boolean ramHugePageAdvice;
+    private Integer mountReadahead;
 
     private Builder() {}
 
@@ -349,6 +362,26 @@ public final class StreamingRun {
     /** Where the temporary mount point is made (default {@code java.io.tmpdir}). */
     public Builder mountParent(Path dir) {
       this.mountParent = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * Whether a resumed QEMU keeps its {@code MADV_HUGEPAGE} advice on guest RAM. Default false: the advice is
+     * refused ({@link QemuLauncher.Builder#refuseHugePageAdvice}), so the streamed RAM image is read page by page as
+     * the guest touches it; with the advice the kernel reads a 2 MiB window around every fault.
+     */
+    public Builder ramHugePageAdvice(boolean keep) {
+      this.ramHugePageAdvice = keep;
+      return this;
+    }
+
+    /**
+     * The mount's kernel readahead in bytes; 0 reads only what is asked for. Default: 0 for a resume with the huge
+     * page advice refused (each RAM fault then reads its 4 KiB page, not the 128 KiB around it), else {@link
+     * FuseOptions}'s.
+     */
+    public Builder mountReadahead(int bytes) {
+      this.mountReadahead = bytes;
       return this;
     }
 
