@@ -31,6 +31,8 @@ public record VmHints(Integer memoryMiB, Integer smp, Firmware firmware, List<Po
   public static final String IMAGE = "hints.json";
   public static final VmHints NONE = new VmHints(null, null, null, List.of(), null, null);
   private static final int VERSION = 1;
+  /** Hints are a few hundred bytes; a larger image is not hints. */
+  public static final int MAX_BYTES = 64 << 10;
   private static final Set<String> FIELDS = Set.of("version", "memory", "smp", "firmware", "forward", "readyPort",
       "marker");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -119,6 +121,53 @@ public record VmHints(Integer memoryMiB, Integer smp, Firmware firmware, List<Po
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The hints stored in {@code pack} (its {@value #IMAGE} image, read and verified chunk by chunk), or empty if it
+   * has none.
+   *
+   * @throws IOException if the image is larger than {@value #MAX_BYTES} bytes or does not parse
+   */
+  public static java.util.Optional<VmHints> read(dev.vad.pack.PackReader pack) throws IOException {
+    String json = readText(pack);
+    if (json == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(parse(json));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(pack.path() + ": image " + IMAGE + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored hints' text, or null if the pack has no {@value #IMAGE}. */
+  public static String readText(dev.vad.pack.PackReader pack) throws IOException {
+    dev.vad.Manifest m = pack.manifest();
+    int idx;
+    try {
+      idx = m.imageIndex(IMAGE);
+    } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
+      return null;
+    }
+    if (idx < 0) {
+      return null;
+    }
+    long size = m.image(idx).size();
+    if (size > MAX_BYTES) {
+      throw new IOException(pack.path() + ": image " + IMAGE + " is " + size + " bytes; hints are at most "
+          + MAX_BYTES);
+    }
+    java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) size);
+    java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(m.chunkSize());
+    for (long i = 0; all.hasRemaining(); i++) {
+      chunk.clear();
+      pack.readChunk(dev.vad.ChunkKey.of(idx, i), chunk);
+      chunk.flip();
+      chunk.limit(Math.min(chunk.limit(), all.remaining()));
+      all.put(chunk);
+    }
+    return new String(all.array(), StandardCharsets.UTF_8);
   }
 
   /** {@code 512M}, {@code 2G} or a plain number of MiB. */
