@@ -34,10 +34,35 @@ class RunCommandTest {
   @Test
   void anApplianceWithoutKernelIsARuntimeFailure() throws Exception {
     Path img = Files.write(dir.resolve("disk.img"), new byte[8192]);
+    Path kernel = Files.write(dir.resolve("vmlinuz"), new byte[4096]);
+    Path pack = dir.resolve("d.vad");
+    PackWriter.builder().build().write(List.of(ImageSource.of("disk", img), ImageSource.of("kernel", kernel)),
+        pack);
+    Cli.run("run", pack.toString(), "--cache", dir.resolve("c").toString())
+        .failedWith(1, "not a runnable appliance", "initrd");
+  }
+
+  @Test
+  void aDiskOnlyApplianceWithoutBootSectorIsARuntimeFailure() throws Exception {
+    Path img = Files.write(dir.resolve("disk.img"), new byte[8192]); // zeros: no 0x55AA, no ESP
     Path pack = dir.resolve("d.vad");
     PackWriter.builder().build().write(List.of(ImageSource.of("disk", img)), pack);
-    Cli.run("run", pack.toString(), "--cache", dir.resolve("c").toString())
-        .failedWith(1, "not a runnable appliance", "kernel, initrd");
+    Cli.run("run", pack.toString(), "--cache", dir.resolve("c").toString(), "--timeout", "60s")
+        .failedWith(1, "no boot sector", "bios firmware");
+  }
+
+  @Test
+  void vmOptionUsageErrors() throws Exception {
+    Path f = Files.writeString(dir.resolve("x.vad"), "x");
+    String c = dir.toString();
+    Cli.run("run", f.toString(), "--cache", c, "--forward", "80:0").failedWith(2, "guest port must be 1..65535, got 0");
+    Cli.run("run", f.toString(), "--cache", c, "--forward", "x:80").failedWith(2, "bad port forward 'x:80'");
+    Cli.run("run", f.toString(), "--cache", c, "--ready-port", "70000").failedWith(2, "1..65535");
+    Cli.run("run", f.toString(), "--cache", c, "--firmware", "coreboot").failedWith(2, "unknown firmware");
+    Cli.run("run", f.toString(), "--cache", c, "--accel", "hvf").failedWith(2, "unknown accelerator 'hvf'");
+    Cli.run("run", f.toString(), "--cache", c, "--smp", "0").failedWith(2, "smp must be 1..255");
+    Cli.run("run", f.toString(), "--cache", c, "--marker", "X", "--ready-port", "80")
+        .failedWith(2, "two ready rules");
   }
 
   @Test

@@ -73,6 +73,21 @@ public enum Firmware {
     }
   }
 
+  /**
+   * Whether {@code disk} could boot under this (resolved) firmware as far as its first sector tells: SeaBIOS needs
+   * the 0x55AA boot signature (without it, it prints "not a bootable disk" and retries forever); for UEFI the
+   * firmware itself decides.
+   */
+  public boolean canBoot(Path disk) throws IOException {
+    if (this != BIOS) {
+      return true;
+    }
+    try (FileChannel ch = FileChannel.open(disk)) {
+      ByteBuffer b = ByteBuffer.allocate(2);
+      return ch.size() >= 512 && ch.read(b, 510) == 2 && (b.get(0) & 0xff) == 0x55 && (b.get(1) & 0xff) == 0xaa;
+    }
+  }
+
   static Firmware detect(ByteBuffer b) {
     if (b.limit() < 512 || (b.get(510) & 0xff) != 0x55 || (b.get(511) & 0xff) != 0xaa) {
       return BIOS; // no partition table: let SeaBIOS try (and say "not a bootable disk" if so)

@@ -205,9 +205,18 @@ public final class StreamingRun {
         }
       }
       Duration ready = since(t0);
+      Firmware fw = firmware != null ? firmware : hints.firmware() != null ? hints.firmware() : Firmware.AUTO;
+      if (bootDisk) {
+        fw = fw.resolve(mount.file(RunnableAppliance.DISK));
+        if (!fw.canBoot(mount.file(RunnableAppliance.DISK))) {
+          throw new IOException("appliance " + app.id().shortHex() + " cannot be run: it has no "
+              + RunnableAppliance.KERNEL + " and " + RunnableAppliance.INITRD + " images and its disk has no boot "
+              + "sector (no 0x55AA signature) for " + fw + " firmware");
+        }
+        log.debug("booting the disk of {} with {} firmware", app.id().shortHex(), fw);
+      }
       QemuLauncher.Builder lb = QemuLauncher.builder().binary(binary).accel(accel).memoryMiB(mem)
-          .smp(smp != null ? smp : hints.smp() != null ? hints.smp() : 1)
-          .firmware(firmware != null ? firmware : hints.firmware() != null ? hints.firmware() : Firmware.AUTO)
+          .smp(smp != null ? smp : hints.smp() != null ? hints.smp() : 1).firmware(fw)
           .forwards(fwd).disk(mount.file(RunnableAppliance.DISK)).diskMode(diskMode != null ? diskMode
               : resume ? QemuLauncher.DiskMode.READ_ONLY : QemuLauncher.DiskMode.SNAPSHOT)
           .consoleSink(consoleSink).extraArgs(extraArgs);
