@@ -107,7 +107,7 @@ public final class DiskImage implements AutoCloseable {
    */
   public static DiskImage open(Path file, Path tempDir) throws IOException, InterruptedException {
     if (!Files.isRegularFile(file)) {
-      throw new IOException(file + ": no such file");
+      throw new IOException(file + ": image file not found");
     }
     String sniffed = sniff(file);
     String ext = extension(file);

@@ -123,7 +123,7 @@ class DiskImageTest {
     Files.delete(base);
     assertThatThrownBy(() -> DiskImage.open(over, dir)).isInstanceOf(IOException.class)
         .hasMessageContaining(over + ": not a qcow2 image qemu-img can read: ").hasMessageContaining("gone.qcow2");
-    assertThatThrownBy(() -> DiskImage.open(dir.resolve("nope.img"), dir)).hasMessageContaining("no such file");
+    assertThatThrownBy(() -> DiskImage.open(dir.resolve("nope.img"), dir)).hasMessageContaining("nope.img: image file not found");
     try (var s = Files.list(dir)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vad-"));
     }
