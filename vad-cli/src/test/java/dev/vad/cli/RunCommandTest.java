@@ -86,4 +86,34 @@ class RunCommandTest {
     // the temporary mount is gone
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("/vad-run-");
   }
+
+  /**
+   * The bootable guest as a user has it: a qcow2 disk (an overlay on a qcow2 base), packed with no kernel, run
+   * through SeaBIOS and SYSLINUX from the streamed disk, ready when its HTTP server answers on the forwarded port.
+   */
+  @Test
+  @Tag("slow")
+  void bootsADiskOnlyQcow2ApplianceReadyWhenItsHttpPortAnswers() throws Exception {
+    Guest g = GuestBuilder.builder().kind(GuestKind.BUSYBOX_BOOT).build().build();
+    Path base = dir.resolve("base.qcow2");
+    Path over = dir.resolve("web.qcow2");
+    for (List<String> cmd : List.of(
+        List.of("qemu-img", "convert", "-f", "raw", "-O", "qcow2", g.disk().toString(), base.toString()),
+        List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2", over.toString()))) {
+      Process p = new ProcessBuilder(cmd).inheritIO().start();
+      assertThat(p.waitFor()).as("%s", cmd).isZero();
+    }
+    Path pack = dir.resolve("web.vad");
+    Cli p = Cli.run("pack", "-i", "disk=" + over, "--hint", "ready-port=80", "-o", pack.toString()).succeeded();
+    assertThat(p.out()).contains("source disk:        qcow2, streamed through qemu-storage-daemon, backing "
+        + "base.qcow2");
+    Cli r = Cli.run("run", pack.toString(), "--cache", dir.resolve("cache").toString(), "--policy", "demand",
+        "--ready-port", "80", "--stop-at-marker", "--timeout", "150s");
+    assertThat(r.exit()).as("exit; stderr: %s", r.err()).isZero();
+    assertThat(r.out()).contains("SYSLINUX").contains("VAD-READY workload=http");
+    assertThat(r.err()).contains("QEMU stopped at the marker").contains("booted")
+        .containsPattern("forwarded: +\\d+:80 \\(host:guest, on 127.0.0.1\\)")
+        .containsPattern("time to port 80: [0-9.]+ s from process start");
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("/vad-run-");
+  }
 }
