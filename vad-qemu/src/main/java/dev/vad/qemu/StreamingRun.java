@@ -451,8 +451,9 @@ public final class StreamingRun {
     }
 
     /**
-     * Ready when the guest answers on this port (see {@link PortProbe}) instead of a console marker; forwarded
-     * from a free host port unless a forward names it. {@link #stopAtMarker} then stops QEMU at the answer.
+     * Ready when the guest answers on this port (see {@link PortProbe}) instead of a console marker (with both
+     * set, the port decides); forwarded from a free host port unless a forward names it. {@link #stopAtMarker}
+     * then stops QEMU at the answer.
      */
     public Builder readyPort(int guestPort) {
       if (guestPort < 1 || guestPort > 65535) {
