@@ -87,6 +87,11 @@ class QemuLauncherCommandTest {
     assertThat(c).containsSubsequence("-nic", "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:8080-:80,"
         + "hostfwd=tcp:127.0.0.1:2222-:22").containsSubsequence("-smp", "2").doesNotContain("none");
     assertThat(base.forwards(List.of()).build().command(Path.of("/q"))).containsSubsequence("-nic", "none");
+    // arguments after `vad run --` still come last, after what the VM options added, so they can override them
+    List<String> extra = QemuLauncher.builder().disk(Path.of("/d")).firmware(Firmware.UEFI).accel(Accel.TCG)
+        .forwards(List.of(new PortForward(8080, 80))).extraArgs(List.of("-device", "virtio-rng-pci")).build()
+        .command(Path.of("/q"));
+    assertThat(extra).endsWith("-device", "virtio-rng-pci").containsSubsequence("-bios", "-drive", "-qmp", "-device");
     assertThatThrownBy(() -> base.forwards(List.of(new PortForward(8080, 80), new PortForward(8080, 81))).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("host port 8080 forwarded twice");
   }
