@@ -57,7 +57,16 @@ public final class DiskImage implements AutoCloseable {
     this.how = how;
   }
 
-  /** The format from the first bytes of {@code file}: one of {@link #FORMATS}, or {@code raw}. */
+  /**
+   * Formats QEMU reads but vad does not pack, recognised so that they fail with their name instead of being packed
+   * as if they were a raw disk: encrypted (LUKS: packing would need the key), read-only archive formats.
+   */
+  private static final List<String> UNSUPPORTED = List.of("luks", "dmg", "parallels");
+
+  /**
+   * The format from the first bytes of {@code file}: one of {@link #FORMATS}, {@code raw}, or a format vad does not
+   * convert ({@code luks}, {@code dmg}, {@code parallels}).
+   */
   public static String sniff(Path file) throws IOException {
     byte[] head = new byte[512];
     byte[] tail = new byte[8];
@@ -90,6 +99,15 @@ public final class DiskImage implements AutoCloseable {
     if (has(head, n, "QED\u0000", 0)) {
       return "qed";
     }
+    if (has(head, n, "LUKS\u00ba\u00be", 0)) {
+      return "luks";
+    }
+    if (has(head, n, "WithoutFreeSpace", 0) || has(head, n, "WithouFreSpacExt", 0)) {
+      return "parallels";
+    }
+    if (has(tail, tail.length, "koly", 0)) { // a dmg's trailer starts 512 bytes before the end
+      return "dmg";
+    }
     return "raw";
   }
 
@@ -115,6 +133,10 @@ public final class DiskImage implements AutoCloseable {
     if (promised != null && !promised.equals(sniffed)) {
       throw new IOException(file + ": named ." + ext + " but it holds no " + promised + " header (its first bytes "
           + "read as " + sniffed + "); a damaged or mislabelled image");
+    }
+    if (UNSUPPORTED.contains(sniffed)) {
+      throw new IOException(file + ": a " + sniffed + " image, which vad pack does not convert (it reads raw, "
+          + String.join(", ", FORMATS) + "); convert it with qemu-img first");
     }
     if (sniffed.equals("raw")) {
       return new DiskImage(file, "raw", List.of(), Files.size(file), file, null, 0, "as it is");

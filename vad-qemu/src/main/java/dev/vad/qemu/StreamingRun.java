@@ -214,6 +214,10 @@ public final class StreamingRun {
               + "sector (no 0x55AA signature) for " + fw + " firmware");
         }
         log.debug("booting the disk of {} with {} firmware", app.id().shortHex(), fw);
+        if (append != null) {
+          log.warn("the kernel command line ({}) is ignored: appliance {} boots its disk's own boot loader, whose "
+              + "configuration decides", append, app.id().shortHex());
+        }
       }
       QemuLauncher.Builder lb = QemuLauncher.builder().binary(binary).accel(accel).memoryMiB(mem)
           .smp(smp != null ? smp : hints.smp() != null ? hints.smp() : 1).firmware(fw)

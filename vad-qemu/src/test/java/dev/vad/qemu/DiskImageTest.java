@@ -123,6 +123,11 @@ class DiskImageTest {
     Files.delete(base);
     assertThatThrownBy(() -> DiskImage.open(over, dir)).isInstanceOf(IOException.class)
         .hasMessageContaining(over + ": not a qcow2 image qemu-img can read: ").hasMessageContaining("gone.qcow2");
+    Path luks = Files.write(dir.resolve("secret.img"), java.util.Arrays.copyOf(
+        "LUKS\u00ba\u00be".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 4096));
+    assertThatThrownBy(() -> DiskImage.open(luks, dir)).isInstanceOf(IOException.class)
+        .hasMessage(luks + ": a luks image, which vad pack does not convert (it reads raw, qcow2, qcow, vmdk, vdi, "
+            + "vhdx, vpc, qed); convert it with qemu-img first");
     assertThatThrownBy(() -> DiskImage.open(dir.resolve("nope.img"), dir)).hasMessageContaining("nope.img: image file not found");
     try (var s = Files.list(dir)) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vad-"));
