@@ -140,6 +140,10 @@ public final class RunCommand implements Callable<Integer> {
         .consoleSink(line -> {
           out.println(line);
           out.flush();
+        }).forwardsSink(f -> {
+          err.println("forwarding " + f.stream().map(x -> "127.0.0.1:" + x.hostPort() + " -> guest port "
+              + x.guestPort()).collect(Collectors.joining(", ")));
+          err.flush();
         });
     if (marker != null) {
       rb.marker(marker);

@@ -66,6 +66,7 @@ public final class StreamingRun {
   private final Accel accel;
   private final List<String> extraArgs;
   private final Consumer<String> consoleSink;
+  private final Consumer<List<PortForward>> forwardsSink;
   private final Path mountParent;
   private final String binary;
   private final QemuLauncher.DiskMode diskMode;
@@ -120,6 +121,7 @@ public final class StreamingRun {
     accel = b.accel;
     extraArgs = List.copyOf(b.extraArgs);
     consoleSink = b.consoleSink;
+    forwardsSink = b.forwardsSink;
     mountParent = b.mountParent;
     binary = b.binary;
     diskMode = b.diskMode;
@@ -229,6 +231,9 @@ public final class StreamingRun {
             .append(append != null ? append : readCmdline(mount, names));
       }
       QemuLauncher launcher = lb.build();
+      if (!fwd.isEmpty()) {
+        forwardsSink.accept(fwd);
+      }
       long q0 = System.nanoTime();
       QemuVm started = resume
           ? Snapshotter.of(launcher).resumePaused(mount.file(RunnableAppliance.RAM),
@@ -384,6 +389,7 @@ public final class StreamingRun {
     private Accel accel = Accel.AUTO;
     private final List<String> extraArgs = new ArrayList<>();
     private Consumer<String> consoleSink = line -> log.debug("console: {}", line);
+    private Consumer<List<PortForward>> forwardsSink = f -> log.debug("forwarding {}", f);
     private Path mountParent = Path.of(System.getProperty("java.io.tmpdir"));
     private String binary = QemuAvailability.DEFAULT_BINARY;
     private QemuLauncher.DiskMode diskMode;
@@ -487,6 +493,15 @@ public final class StreamingRun {
     /** Receives each console line as it arrives (default: debug log). */
     public Builder consoleSink(Consumer<String> sink) {
       this.consoleSink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Told the port forwards just before QEMU starts (the ones given, the hinted ones, and one picked for the ready
+     * port), so a caller can say where the guest's services are while it runs (default: debug log).
+     */
+    public Builder forwardsSink(Consumer<List<PortForward>> sink) {
+      this.forwardsSink = Objects.requireNonNull(sink, "sink");
       return this;
     }
 
