@@ -113,6 +113,7 @@ class RunCommandTest {
     assertThat(r.out()).contains("SYSLINUX").contains("VAD-READY workload=http");
     assertThat(r.err()).contains("QEMU stopped at the marker").contains("booted")
         .containsPattern("forwarded: +\\d+:80 \\(host:guest, on 127.0.0.1\\)")
+        .containsPattern("forwarding 127.0.0.1:\\d+ -> guest port 80\n")
         .containsPattern("time to port 80: [0-9.]+ s from process start");
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("/vad-run-");
   }
