@@ -7,17 +7,25 @@ import dev.vad.Manifest;
 import dev.vad.Profile;
 import dev.vad.pack.PackReader;
 import java.io.PrintWriter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vad.qemu.VmHints;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code vad inspect} reports about a pack. The record components are the {@code --json} field names, which
  * are documented in the README: rename nothing, only add.
  */
 @JsonPropertyOrder({"file", "id", "chunkSize", "codecs", "images", "chunks", "zeroChunks", "duplicateChunks",
-    "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile", "dictionaryBytes"})
+    "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile", "dictionaryBytes",
+    "hints"})
 record InspectReport(String file, String id, int chunkSize, List<String> codecs, List<Image> images, long chunks,
     long zeroChunks, long duplicateChunks, long storedChunks, long rawChunks, long logicalSize, long storedSize,
-    long fileSize, Double ratio, ProfileInfo profile, int dictionaryBytes) {
+    long fileSize, Double ratio, ProfileInfo profile, int dictionaryBytes, JsonNode hints) {
 
   @JsonPropertyOrder({"name", "size", "chunks"})
   record Image(String name, long size, long chunks) {}
@@ -25,7 +33,17 @@ record InspectReport(String file, String id, int chunkSize, List<String> codecs,
   @JsonPropertyOrder({"present", "entries"})
   record ProfileInfo(boolean present, int entries) {}
 
-  static InspectReport of(PackReader reader) {
+  /**
+   * {@code hints}: the stored {@code hints.json} object as it is (null if the pack has none); hints that do not
+   * parse fail the inspection, as they would fail {@code vad run}.
+   */
+  static InspectReport of(PackReader reader) throws IOException {
+    String hintText = VmHints.readText(reader);
+    JsonNode hints = null;
+    if (hintText != null) {
+      VmHints.read(reader); // validates: the error names the pack and the problem
+      hints = new ObjectMapper().readTree(hintText);
+    }
     Manifest m = reader.manifest();
     List<Image> images = m.images().stream()
         .map((ImageSpec s) -> new Image(s.name(), s.size(), s.chunkCount())).toList();
@@ -35,7 +53,25 @@ record InspectReport(String file, String id, int chunkSize, List<String> codecs,
         m.chunkCount(), m.zeroChunks(), m.duplicateChunks(), stored, m.rawChunks(), m.logicalSize(),
         m.storedSize(), reader.header().fileLength(),
         m.storedSize() == 0 ? null : (double) m.logicalSize() / m.storedSize(),
-        new ProfileInfo(reader.profile().isPresent(), profileEntries), m.dictionaryBytes());
+        new ProfileInfo(reader.profile().isPresent(), profileEntries), m.dictionaryBytes(), hints);
+  }
+
+  /** {@code memory 512M, forward 8080:80, ready-port 80}: the stored fields in their stored order. */
+  static String hintsText(JsonNode hints) {
+    List<String> parts = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = hints.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = e.getKey().equals("readyPort") ? "ready-port" : e.getKey();
+      if (key.equals("version")) {
+        continue;
+      }
+      if (e.getValue().isArray()) {
+        e.getValue().forEach(v -> parts.add(key + " " + v.asText()));
+      } else {
+        parts.add(key + " " + e.getValue().asText());
+      }
+    }
+    return String.join(", ", parts);
   }
 
   void printText(PrintWriter out) {
@@ -59,6 +95,7 @@ record InspectReport(String file, String id, int chunkSize, List<String> codecs,
     Formats.field(out, "file size", Formats.size(fileSize));
     Formats.field(out, "ratio", Formats.ratio(logicalSize, storedSize));
     Formats.field(out, "profile", profile.present() ? "yes, " + profile.entries() + " entries" : "none");
+    Formats.field(out, "run hints", hints == null ? "none" : hintsText(hints));
     out.flush();
   }
 }

@@ -42,15 +42,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = {"Run a VM while its appliance streams in (QEMU on a FUSE mount of the images).",
-        "The appliance needs the images disk, kernel, initrd (optional: cmdline, the kernel command line; ram + "
-            + "state, a snapshot to resume). The guest's console goes to stdout, progress and metrics to stderr."},
+        "The appliance needs the image disk; with kernel + initrd QEMU boots them (optional: cmdline, the kernel "
+            + "command line; ram + state, a snapshot to resume), without them the disk's own boot loader (SeaBIOS "
+            + "or UEFI). hints.json in the pack supplies memory, CPUs, firmware, forwards and the ready rule. The "
+            + "guest's console goes to stdout, progress and metrics to stderr."},
     footer = {"%nExamples:", "  vad run file:/srv/app.vad --cache ~/.cache/vad --marker VAD-DONE",
-        "  vad run vad+tcp://server:7420/<id> --cache /var/cache/vad --policy trace -- -smp 2"})
+        "  vad run vad+tcp://server:7420/<id> --cache /var/cache/vad --policy trace -- -smp 2",
+        "  vad run https://host/web.vad#id=<id> --cache ~/.cache/vad --forward 8080:80 --ready-port 80"})
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin VerboseOption verbose;
   @Mixin StreamFlags streamFlags;
   @Mixin ProfileOption profileOption;
+  @Mixin VmOptions vm;
 
   @Parameters(index = "0", paramLabel = "URI",
       description = "Where the appliance is: file:/path/app.vad, vad+tcp://host:7420/<id>, ... (a plain path to "
@@ -81,10 +85,6 @@ public final class RunCommand implements Callable<Integer> {
           + "lay the run beside its simulation (vad simulate --timeline, on the trace --record took).")
   Path timelineFile;
 
-  @Option(names = "--memory", paramLabel = "SIZE",
-      description = "Guest memory (default 256M; a snapshot's RAM image decides for a resume).")
-  String memory;
-
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m",
       description = "Limit for the whole run; QEMU is killed after it (default: ${DEFAULT-VALUE}).")
   String timeout;
@@ -93,7 +93,8 @@ public final class RunCommand implements Callable<Integer> {
       description = "Console text whose time of appearance is reported (time to marker).")
   String marker;
 
-  @Option(names = "--stop-at-marker", description = "Stop QEMU once the marker has appeared.")
+  @Option(names = "--stop-at-marker", description = "Stop QEMU once the marker has appeared (or the ready port "
+      + "answered).")
   boolean stopAtMarker;
 
   @Option(names = "--append", paramLabel = "CMDLINE",
@@ -124,9 +125,11 @@ public final class RunCommand implements Callable<Integer> {
     if (limit.isZero() || limit.isNegative()) {
       throw new ParameterException(spec.commandLine(), "--timeout must be positive: " + timeout);
     }
-    Integer memoryMiB = memory == null ? null : CommandArgs.usage(spec, () -> mib(memory));
-    if (stopAtMarker && marker == null) {
-      throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker");
+    if (stopAtMarker && marker == null && vm.readyPort == null) {
+      throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker or --ready-port");
+    }
+    if (marker != null && vm.readyPort != null) {
+      throw new ParameterException(spec.commandLine(), "--marker and --ready-port are two ready rules: give one");
     }
     CommandArgs.usage(spec, () -> Transports.forScheme(source.getScheme()));
     if (timelineFile != null && !Files.isDirectory(timelineFile.toAbsolutePath().getParent())) {
@@ -147,13 +150,15 @@ public final class RunCommand implements Callable<Integer> {
         .consoleSink(line -> {
           out.println(line);
           out.flush();
+        }).forwardsSink(f -> {
+          err.println("forwarding " + f.stream().map(x -> "127.0.0.1:" + x.hostPort() + " -> guest port "
+              + x.guestPort()).collect(Collectors.joining(", ")));
+          err.flush();
         });
     if (marker != null) {
       rb.marker(marker);
     }
-    if (memoryMiB != null) {
-      rb.memoryMiB(memoryMiB);
-    }
+    vm.apply(spec, rb);
     if (append != null) {
       rb.append(append);
     }
@@ -212,7 +217,7 @@ public final class RunCommand implements Callable<Integer> {
       if (r.stopped()) {
         return 130;
       }
-      if (marker != null && r.timeToMarker() == null) {
+      if ((marker != null || r.readyPort() != 0) && r.timeToMarker() == null) {
         return VadCommand.EXIT_FAILURE;
       }
       return stopAtMarker ? 0 : r.exitCode() == 0 ? 0 : VadCommand.EXIT_FAILURE;
@@ -243,12 +248,17 @@ public final class RunCommand implements Callable<Integer> {
     if (opened != null) {
       err.printf(Locale.ROOT, "start-up:       %.2f s (process start to appliance open)%n", secs(opened));
     }
+    if (!r.forwards().isEmpty()) {
+      err.printf(Locale.ROOT, "forwarded:      %s (host:guest, on 127.0.0.1)%n", r.forwards().stream()
+          .map(Object::toString).collect(Collectors.joining(", ")));
+    }
+    String what = r.readyPort() != 0 ? "time to port " + r.readyPort() + ":" : "time to marker:";
     if (r.timeToMarker() != null && opened != null && beforeRun != null) {
-      err.printf(Locale.ROOT, "time to marker: %.2f s from process start (%.2f s after the appliance opened, "
+      err.printf(Locale.ROOT, what + " %.2f s from process start (%.2f s after the appliance opened, "
           + "%.2f s after QEMU started)%n", secs(beforeRun.plus(r.timeToMarker())),
           secs(beforeRun.minus(opened).plus(r.timeToMarker())), secs(r.qemuToMarker()));
     } else if (r.timeToMarker() != null) {
-      err.printf(Locale.ROOT, "time to marker: %.2f s (%.2f s after QEMU started)%n", secs(r.timeToMarker()),
+      err.printf(Locale.ROOT, what + " %.2f s (%.2f s after QEMU started)%n", secs(r.timeToMarker()),
           secs(r.qemuToMarker()));
     }
     err.println("metrics " + m.toJson());

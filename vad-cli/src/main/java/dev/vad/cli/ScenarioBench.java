@@ -110,6 +110,7 @@ final class ScenarioBench {
       case BUSYBOX -> "scan-rand";
       case DEBIAN -> "import-rand";
       case LIBREOFFICE -> "convert";
+      case BUSYBOX_BOOT, DEBIAN_BOOT -> "none"; // their http workload never ends: the bench boots and powers off
     };
   }
 

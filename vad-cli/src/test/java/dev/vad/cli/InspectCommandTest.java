@@ -75,6 +75,36 @@ class InspectCommandTest {
   }
 
   @Test
+  void runHintsStoredByPackAreShown() throws IOException {
+    Path hinted = dir.resolve("web.vad");
+    Cli p = Cli.run("pack", "-i", "disk=" + write("web.img", 300_000, 13), "--hint", "memory=512M", "--hint",
+        "forward=8080:80", "--hint", "forward=2222:22", "--hint", "ready-port=80", "-o", hinted.toString())
+        .succeeded();
+    assertThat(p.out()).contains("source disk:        raw").contains("hints:              {\"version\":1,"
+        + "\"memory\":\"512M\",\"forward\":[\"8080:80\",\"2222:22\"],\"readyPort\":80}");
+    Cli t = Cli.run("inspect", hinted.toString()).succeeded();
+    assertThat(t.out()).contains("run hints:          memory 512M, forward 8080:80, forward 2222:22, ready-port 80")
+        .contains("hints.json");
+    JsonNode j = new ObjectMapper().readTree(Cli.run("inspect", hinted.toString(), "--json").succeeded().out());
+    assertThat(j.get("hints").toString()).isEqualTo("{\"version\":1,\"memory\":\"512M\",\"forward\":"
+        + "[\"8080:80\",\"2222:22\"],\"readyPort\":80}");
+    assertThat(Cli.run("inspect", pack.toString()).succeeded().out()).contains("run hints:          none");
+    Cli.run("pack", "-i", "disk=" + dir.resolve("web.img"), "--hint", "gpu=virgl", "-o", hinted.toString())
+        .failedWith(2, "unknown --hint key 'gpu'");
+    Cli.run("pack", "-i", "disk=" + dir.resolve("web.img"), "--hint", "ready-port=80", "--hint", "marker=x", "-o",
+        hinted.toString()).failedWith(2, "two ready rules");
+    Cli.run("pack", "-i", "disk=" + dir.resolve("web.img"), "--hint", "memory=1K", "-o", hinted.toString())
+        .failedWith(2, "at least 16M");
+  }
+
+  @Test
+  void aMislabelledImageIsOneLine() throws IOException {
+    Path fake = Files.write(dir.resolve("app.qcow2"), new byte[4096]);
+    Cli.run("pack", "-i", "disk=" + fake, "-o", dir.resolve("x.vad").toString())
+        .failedWith(1, fake + ": named .qcow2 but it holds no qcow2 header");
+  }
+
+  @Test
   void jsonHasTheDocumentedFieldsAndValues() throws IOException {
     Cli r = Cli.run("inspect", pack.toString(), "--json").succeeded();
     JsonNode j = new ObjectMapper().readTree(r.out());
@@ -82,7 +112,8 @@ class InspectCommandTest {
     j.fieldNames().forEachRemaining(names::add);
     assertThat(names).containsExactly("file", "id", "chunkSize", "codecs", "images", "chunks", "zeroChunks",
         "duplicateChunks", "storedChunks", "rawChunks", "logicalSize", "storedSize", "fileSize", "ratio", "profile",
-        "dictionaryBytes");
+        "dictionaryBytes", "hints");
+    assertThat(j.get("hints").isNull()).isTrue();
     try (PackReader reader = PackReader.open(pack)) {
       Manifest m = reader.manifest();
       assertThat(j.get("file").asText()).isEqualTo(pack.toString());

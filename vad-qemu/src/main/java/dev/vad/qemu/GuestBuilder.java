@@ -58,21 +58,29 @@ public final class GuestBuilder {
     return Path.of(System.getProperty("user.home"), ".cache", "vad-guests");
   }
 
-  /** The build script's text. */
+  /** The build script's text (the one for the busybox, debian and libreoffice kinds). */
   public static String script() {
-    try (InputStream in = GuestBuilder.class.getResourceAsStream(SCRIPT)) {
+    return script(SCRIPT);
+  }
+
+  /** The text of the build script {@code name} (a resource next to this class). */
+  static String script(String name) {
+    try (InputStream in = GuestBuilder.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException(SCRIPT + " missing from the vad-qemu jar");
+        throw new IllegalStateException(name + " missing from the vad-qemu jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + SCRIPT, e);
+      throw new IllegalStateException("cannot read " + name, e);
     }
   }
 
-  /** Digest of everything that determines the result: the script, the kind, the mirror override. */
+  /**
+   * Digest of everything that determines the result: the kind's script, the kind, the mirror override. Each kind
+   * hashes only its own script, so adding a script (or a kind in another script) leaves other kinds' keys alone.
+   */
   public String recipeKey() {
-    byte[] bytes = (script() + "\0" + kind.scriptName() + "\0" + (mirror == null ? "" : mirror))
+    byte[] bytes = (script(kind.script()) + "\0" + kind.scriptName() + "\0" + (mirror == null ? "" : mirror))
         .getBytes(StandardCharsets.UTF_8);
     return HexFormat.of().formatHex(Digests.sha256(bytes, 0, bytes.length)).substring(0, 16);
   }
@@ -116,8 +124,8 @@ public final class GuestBuilder {
   }
 
   private void runScript(Path out) throws IOException, InterruptedException {
-    Path script = out.resolve(SCRIPT);
-    Files.writeString(script, script());
+    Path script = out.resolve(kind.script());
+    Files.writeString(script, script(kind.script()));
     Path logFile = out.resolve("build.log");
     ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), kind.scriptName(), out.toString())
         .redirectErrorStream(true).redirectOutput(logFile.toFile());
@@ -141,7 +149,7 @@ public final class GuestBuilder {
       }
     }
     if (p.exitValue() != 0) {
-      throw new IOException(SCRIPT + " " + kind.scriptName() + " failed with status " + p.exitValue() + ":\n"
+      throw new IOException(kind.script() + " " + kind.scriptName() + " failed with status " + p.exitValue() + ":\n"
           + tail(logFile));
     }
     Files.delete(script);

@@ -26,14 +26,44 @@ public enum GuestKind {
    * {@code convert}: a generated document (content and size seeded per boot) converted headless to PDF; LibreOffice
    * wants more than 256 MiB of guest memory. Also {@code none}, {@code counter}.
    */
-  LIBREOFFICE(List.of("none", "convert", "counter"), 1024);
+  LIBREOFFICE(List.of("none", "convert", "counter"), 1024),
+  /**
+   * A bootable disk (MBR, SYSLINUX on a FAT partition holding the cloud kernel and a busybox initramfs, a 16 MiB
+   * ext4 root holding {@code /www}): boots through SeaBIOS with no {@code -kernel}, serves {@code /www} with busybox
+   * httpd on port 80 (workload {@code http}, the one its boot loader passes) and prints {@code VAD-READY
+   * workload=http}. Builds in ~20 s. {@code none} (boot, mount, power off) needs a direct kernel boot with
+   * {@link Guest#append}. Built by {@code build-boot-guest.sh}.
+   */
+  BUSYBOX_BOOT(List.of("http", "none"), 256, "build-boot-guest.sh"),
+  /**
+   * The bootable Debian appliance: the same boot partition and initramfs as {@link #BUSYBOX_BOOT}, a 512 MiB ext4
+   * root with Debian 12 minbase + Python 3.11; workload {@code http} serves {@code /srv/www} with
+   * {@code python3 -m http.server} on port 80. Builds in 1–2 min (debootstrap).
+   */
+  DEBIAN_BOOT(List.of("http", "none"), 256, "build-boot-guest.sh");
 
   private final List<String> workloads;
   private final int memoryMiB;
+  private final String script;
 
   GuestKind(List<String> workloads, int memoryMiB) {
+    this(workloads, memoryMiB, GuestBuilder.SCRIPT);
+  }
+
+  GuestKind(List<String> workloads, int memoryMiB, String script) {
     this.workloads = workloads;
     this.memoryMiB = memoryMiB;
+    this.script = script;
+  }
+
+  /** The build script's resource name (next to {@link GuestBuilder}). */
+  String script() {
+    return script;
+  }
+
+  /** Whether the guest's disk boots through its own boot loader (no {@code -kernel} needed). */
+  public boolean bootable() {
+    return !script.equals(GuestBuilder.SCRIPT);
   }
 
   /** Guest memory its workloads need, in MiB. */
@@ -47,6 +77,6 @@ public enum GuestKind {
 
   /** The name the build script takes. */
   public String scriptName() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

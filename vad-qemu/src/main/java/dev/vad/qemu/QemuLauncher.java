@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.MatchResult;
 import java.util.regex.Pattern;
@@ -15,8 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An immutable QEMU command: {@code qemu-system-x86_64 -nographic -no-reboot} with a kernel, an initrd, one raw
- * virtio disk, optional file-backed RAM, optional {@code -incoming defer}, optional block tracing, and a QMP socket.
+ * An immutable QEMU command: {@code qemu-system-x86_64 -nographic -no-reboot} with a kernel and an initrd (or none:
+ * the firmware boots the disk's own boot loader), one raw virtio disk, optional file-backed RAM, optional
+ * {@code -incoming defer}, optional block tracing, optional user-mode networking with forwarded ports (no network
+ * without), and a QMP socket.
  * {@link #start()} launches it; {@link #run(String, Duration)} boots to a console marker and waits for the guest to
  * power off.
  *
@@ -39,6 +43,9 @@ public final class QemuLauncher {
   private final String binary;
   private final Accel accel;
   private final int memoryMiB;
+  private final int smp;
+  private final Firmware firmware;
+  private final List<PortForward> forwards;
   private final Path kernel;
   private final Path initrd;
   private final String append;
@@ -58,6 +65,9 @@ public final class QemuLauncher {
     binary = b.binary;
     accel = b.accel;
     memoryMiB = b.memoryMiB;
+    smp = b.smp;
+    firmware = b.firmware;
+    forwards = List.copyOf(b.forwards);
     kernel = b.kernel;
     initrd = b.initrd;
     append = b.append;
@@ -84,6 +94,9 @@ public final class QemuLauncher {
     b.binary = binary;
     b.accel = accel;
     b.memoryMiB = memoryMiB;
+    b.smp = smp;
+    b.firmware = firmware;
+    b.forwards.addAll(forwards);
     b.kernel = kernel;
     b.initrd = initrd;
     b.append = append;
@@ -105,19 +118,42 @@ public final class QemuLauncher {
     return memoryMiB;
   }
 
+  /** True if the firmware boots the disk's own boot loader (no kernel given). */
+  public boolean bootsDisk() {
+    return kernel == null;
+  }
+
+  public List<PortForward> forwards() {
+    return forwards;
+  }
+
   /**
-   * The command line, with the accelerator resolved and QMP on {@code qmpSocket}.
+   * The command line, with the accelerator resolved and QMP on {@code qmpSocket}. The firmware must not be
+   * {@link Firmware#AUTO} here for a disk boot ({@link #start()} resolves it against the disk first).
    */
   public List<String> command(Path qmpSocket) {
     List<String> c = new ArrayList<>();
     c.add(binary);
-    c.addAll(List.of("-nographic", "-no-reboot", "-nic", "none"));
-    c.addAll(List.of("-m", memoryMiB + "M", "-smp", "1", "-accel", accel.resolve().argument()));
+    c.addAll(List.of("-nographic", "-no-reboot"));
+    if (forwards.isEmpty()) {
+      c.addAll(List.of("-nic", "none"));
+    } else { // virtio-net: in every distribution kernel, and the only NIC driver the Debian cloud kernel has
+      StringBuilder nic = new StringBuilder("user,model=virtio-net-pci");
+      for (PortForward f : forwards) {
+        nic.append(",hostfwd=").append(f.hostfwd());
+      }
+      c.addAll(List.of("-nic", nic.toString()));
+    }
+    c.addAll(List.of("-m", memoryMiB + "M", "-smp", Integer.toString(smp), "-accel", accel.resolve().argument()));
     if (ramFile != null) {
       c.addAll(List.of("-object", "memory-backend-file,id=mem0,size=" + memoryMiB + "M,mem-path="
           + option(ramFile) + ",share=" + (ramShared ? "on" : "off"), "-machine", "pc,memory-backend=mem0"));
     }
-    c.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append));
+    if (kernel != null) {
+      c.addAll(List.of("-kernel", kernel.toString(), "-initrd", initrd.toString(), "-append", append));
+    } else {
+      c.addAll(firmware.arguments());
+    }
     c.addAll(List.of("-drive", "file=" + option(disk) + ",format=raw,if=virtio,id=disk,"
         + (diskMode == DiskMode.READ_ONLY ? "readonly=on" : "snapshot=on")));
     if (blockTrace != null) {
@@ -150,6 +186,14 @@ public final class QemuLauncher {
   public QemuVm start() throws IOException {
     if (binary.equals(QemuAvailability.DEFAULT_BINARY)) {
       QemuAvailability.ensureAvailability();
+    }
+    if (kernel == null && firmware == Firmware.AUTO) {
+      Firmware f = Firmware.detect(disk);
+      log.debug("firmware for {}: {} (detected)", disk, f);
+      return toBuilder().firmware(f).build().start();
+    }
+    if (kernel == null) {
+      firmware.ensureAvailable();
     }
     Path dir = Files.createTempDirectory("vad-qemu");
     Path qmp = dir.resolve("qmp.sock");
@@ -207,6 +251,9 @@ public final class QemuLauncher {
     private String binary = QemuAvailability.DEFAULT_BINARY;
     private Accel accel = Accel.AUTO;
     private int memoryMiB = 256;
+    private int smp = 1;
+    private Firmware firmware = Firmware.AUTO;
+    private final List<PortForward> forwards = new ArrayList<>();
     private Path kernel;
     private Path initrd;
     private String append = "console=ttyS0 panic=-1 quiet";
@@ -244,6 +291,29 @@ public final class QemuLauncher {
       return this;
     }
 
+    /** Virtual CPUs (default 1). */
+    public Builder smp(int cpus) {
+      if (cpus < 1 || cpus > 255) {
+        throw new IllegalArgumentException("smp must be 1..255, got " + cpus);
+      }
+      this.smp = cpus;
+      return this;
+    }
+
+    /** The firmware for a disk boot (default {@link Firmware#AUTO}: detected from the partition table). */
+    public Builder firmware(Firmware firmware) {
+      this.firmware = Objects.requireNonNull(firmware, "firmware");
+      return this;
+    }
+
+    /** Ports to forward: the guest gets a user-mode network (default: no network at all). */
+    public Builder forwards(List<PortForward> forwards) {
+      this.forwards.clear();
+      this.forwards.addAll(forwards);
+      return this;
+    }
+
+    /** Boot the kernel and initrd directly; without them (the default) the firmware boots the disk. */
     public Builder kernel(Path kernel) {
       this.kernel = Objects.requireNonNull(kernel, "kernel");
       return this;
@@ -279,6 +349,13 @@ public final class QemuLauncher {
     public Builder ramFile(Path file, boolean shared) {
       this.ramFile = Objects.requireNonNull(file, "file");
       this.ramShared = shared;
+      return this;
+    }
+
+    /** No kernel or initrd: the firmware boots the disk's boot loader. */
+    public Builder noKernel() {
+      this.kernel = null;
+      this.initrd = null;
       return this;
     }
 
@@ -342,9 +419,15 @@ public final class QemuLauncher {
     }
 
     public QemuLauncher build() {
-      if (kernel == null || initrd == null || disk == null) {
-        throw new IllegalStateException("kernel, initrd and disk are required (kernel=" + kernel + ", initrd="
-            + initrd + ", disk=" + disk + ")");
+      if (disk == null || (kernel == null) != (initrd == null)) {
+        throw new IllegalStateException("a disk is required, and a kernel and an initrd together or neither (kernel="
+            + kernel + ", initrd=" + initrd + ", disk=" + disk + ")");
+      }
+      Set<Integer> hostPorts = new HashSet<>();
+      for (PortForward f : forwards) {
+        if (!hostPorts.add(f.hostPort())) {
+          throw new IllegalStateException("host port " + f.hostPort() + " forwarded twice: " + forwards);
+        }
       }
       if (incomingDefer && ramFile != null && ramShared) {
         throw new IllegalStateException("an incoming (resumed) guest must not write its RAM file: use "

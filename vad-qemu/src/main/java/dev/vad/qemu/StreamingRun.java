@@ -27,6 +27,13 @@ import org.slf4j.LoggerFactory;
  * {@code -drive file=MNT/disk,format=raw,if=virtio,snapshot=on}. With {@code ram} and {@code state} images the guest
  * resumes from the snapshot instead of booting: {@code memory-backend-file,share=off,mem-path=MNT/ram},
  * {@code -incoming defer}, QMP {@code x-ignore-shared} + {@code migrate-incoming exec:cat MNT/state}, {@code cont}.
+ * An appliance that is only a disk (no {@code kernel}, {@code initrd}) boots through the disk's own boot loader:
+ * SeaBIOS, or OVMF when the disk has an EFI system partition and no BIOS boot code ({@link Firmware}); the boot
+ * loader then reads the kernel through the mount like any other block.
+ *
+ * <p>The appliance's {@link VmHints} ({@value VmHints#IMAGE}, if it has one) supply memory, CPUs, firmware, port
+ * forwards and the ready rule; what the builder sets wins. The ready rule is a console marker or a guest port that
+ * answers ({@link Builder#readyPort}); with ports to forward the guest gets a user-mode network, else none.
  *
  * <p>Why {@code snapshot=on} for a boot: the guest may mount its root read-write; with {@code snapshot=on} its writes
  * go to a temporary overlay QEMU throws away, so neither the mount nor the cache is ever written and the same cache
@@ -51,10 +58,15 @@ public final class StreamingRun {
   private final boolean stopAtMarker;
   private final Duration timeout;
   private final Integer memoryMiB;
+  private final Integer smp;
+  private final Firmware firmware;
+  private final List<PortForward> forwards;
+  private final Integer readyPort;
   private final String append;
   private final Accel accel;
   private final List<String> extraArgs;
   private final Consumer<String> consoleSink;
+  private final Consumer<List<PortForward>> forwardsSink;
   private final Path mountParent;
   private final String binary;
   private final QemuLauncher.DiskMode diskMode;
@@ -79,19 +91,39 @@ public final class StreamingRun {
    * @param qemuToMarker from launching QEMU until the marker appeared; null likewise
    * @param elapsed the whole run until QEMU was gone
    * @param metrics the appliance's metrics when QEMU was gone (policy, initial wait, stalls, bytes, ...)
+   * @param readyPort the guest port whose answer ended the wait (then the marker times above are the times to
+   *     that answer), or 0 if the ready rule was a console marker or none
+   * @param forwards the port forwards the guest ran with (from the builder or the appliance's hints)
    */
   public record Result(int exitCode, boolean stopped, boolean resumed, String console, Duration initialWait,
-      Duration timeToMarker, Duration qemuToMarker, Duration elapsed, Metrics metrics) {}
+      Duration timeToMarker, Duration qemuToMarker, Duration elapsed, Metrics metrics, int readyPort,
+      List<PortForward> forwards) {
+    public Result {
+      forwards = List.copyOf(forwards);
+    }
+
+    /** A result with a console marker (or none) as the ready rule and no port forwards. */
+    public Result(int exitCode, boolean stopped, boolean resumed, String console, Duration initialWait,
+        Duration timeToMarker, Duration qemuToMarker, Duration elapsed, Metrics metrics) {
+      this(exitCode, stopped, resumed, console, initialWait, timeToMarker, qemuToMarker, elapsed, metrics, 0,
+          List.of());
+    }
+  }
 
   private StreamingRun(Builder b) {
     marker = b.marker;
     stopAtMarker = b.stopAtMarker;
     timeout = b.timeout;
     memoryMiB = b.memoryMiB;
+    smp = b.smp;
+    firmware = b.firmware;
+    forwards = List.copyOf(b.forwards);
+    readyPort = b.readyPort;
     append = b.append;
     accel = b.accel;
     extraArgs = List.copyOf(b.extraArgs);
     consoleSink = b.consoleSink;
+    forwardsSink = b.forwardsSink;
     mountParent = b.mountParent;
     binary = b.binary;
     diskMode = b.diskMode;
@@ -104,19 +136,28 @@ public final class StreamingRun {
   }
 
   /**
-   * Whether {@code app} can be run: the names of the images it lacks ({@value RunnableAppliance#DISK},
-   * {@value RunnableAppliance#KERNEL}, {@value RunnableAppliance#INITRD}; {@value RunnableAppliance#RAM} and
-   * {@value RunnableAppliance#STATE} only together), empty if none.
+   * Whether {@code app} can be run: the names of the images it lacks, empty if none. It needs
+   * {@value RunnableAppliance#DISK}; {@value RunnableAppliance#KERNEL} and {@value RunnableAppliance#INITRD}
+   * together or neither (a disk-only appliance boots its own boot loader); {@value RunnableAppliance#RAM} and
+   * {@value RunnableAppliance#STATE} only together, and only with a kernel and an initrd.
    */
   public static List<String> missingImages(Set<String> names) {
     List<String> missing = new ArrayList<>();
-    for (String n : List.of(RunnableAppliance.DISK, RunnableAppliance.KERNEL, RunnableAppliance.INITRD)) {
-      if (!names.contains(n)) {
-        missing.add(n);
-      }
+    if (!names.contains(RunnableAppliance.DISK)) {
+      missing.add(RunnableAppliance.DISK);
     }
     boolean ram = names.contains(RunnableAppliance.RAM);
     boolean state = names.contains(RunnableAppliance.STATE);
+    boolean kernel = names.contains(RunnableAppliance.KERNEL);
+    boolean initrd = names.contains(RunnableAppliance.INITRD);
+    if (kernel != initrd || ram || state) {
+      if (!kernel) {
+        missing.add(RunnableAppliance.KERNEL);
+      }
+      if (!initrd) {
+        missing.add(RunnableAppliance.INITRD);
+      }
+    }
     if (ram != state) {
       missing.add(ram ? RunnableAppliance.STATE : RunnableAppliance.RAM);
     }
@@ -149,7 +190,7 @@ public final class StreamingRun {
           + String.join(", ", missing) + " (it has " + names + "; see RunnableAppliance)");
     }
     boolean resume = names.contains(RunnableAppliance.RAM);
-    int mem = memoryFor(app, resume);
+    boolean bootDisk = !names.contains(RunnableAppliance.KERNEL);
     Path mp = Files.createTempDirectory(mountParent, "vad-run-");
     FuseOptions.Builder fo = FuseOptions.builder().writable(false);
     if (mountReadahead != null) {
@@ -160,9 +201,16 @@ public final class StreamingRun {
     }
     try (FuseMount mount = FuseMount.mount(app, mp, fo.build())) {
       log.debug("mounted {} at {}", app.id().shortHex(), mp);
+      // the hints are a few hundred bytes read before the ready wait: one demand fetch, no prefetch order needed
+      VmHints hints = names.contains(VmHints.IMAGE) ? VmHints.read(mount.file(VmHints.IMAGE)) : VmHints.NONE;
+      int mem = memoryFor(app, resume, memoryMiB != null ? memoryMiB : hints.memoryMiB());
+      int port = readyPort != null ? readyPort : marker == null && hints.readyPort() != null ? hints.readyPort() : 0;
+      Pattern mark = marker != null ? marker : port == 0 && hints.marker() != null
+          ? Pattern.compile(Pattern.quote(hints.marker())) : null;
+      List<PortForward> fwd = withReadyPort(forwards.isEmpty() ? hints.forwards() : forwards, port);
       while (!app.awaitReady(Duration.ofMillis(100))) {
         if (stopRequested) {
-          return new Result(-1, true, resume, "", null, null, null, since(t0), app.metrics());
+          return new Result(-1, true, resume, "", null, null, null, since(t0), app.metrics(), 0, List.of());
         }
         if (System.nanoTime() > deadline) {
           throw new QemuTimeoutException("appliance " + app.id().shortHex() + " not ready after "
@@ -170,12 +218,33 @@ public final class StreamingRun {
         }
       }
       Duration ready = since(t0);
-      String cmdline = append != null ? append : readCmdline(mount, names);
-      QemuLauncher launcher = QemuLauncher.builder().binary(binary).accel(accel).memoryMiB(mem)
-          .kernel(mount.file(RunnableAppliance.KERNEL)).initrd(mount.file(RunnableAppliance.INITRD)).append(cmdline)
-          .disk(mount.file(RunnableAppliance.DISK)).diskMode(diskMode != null ? diskMode
+      Firmware fw = firmware != null ? firmware : hints.firmware() != null ? hints.firmware() : Firmware.AUTO;
+      if (bootDisk) {
+        fw = fw.resolve(mount.file(RunnableAppliance.DISK));
+        if (!fw.canBoot(mount.file(RunnableAppliance.DISK))) {
+          throw new IOException("appliance " + app.id().shortHex() + " cannot be run: it has no "
+              + RunnableAppliance.KERNEL + " and " + RunnableAppliance.INITRD + " images and its disk has no boot "
+              + "sector (no 0x55AA signature) for " + fw + " firmware");
+        }
+        log.debug("booting the disk of {} with {} firmware", app.id().shortHex(), fw);
+        if (append != null) {
+          log.warn("the kernel command line ({}) is ignored: appliance {} boots its disk's own boot loader, whose "
+              + "configuration decides", append, app.id().shortHex());
+        }
+      }
+      QemuLauncher.Builder lb = QemuLauncher.builder().binary(binary).accel(accel).memoryMiB(mem)
+          .smp(smp != null ? smp : hints.smp() != null ? hints.smp() : 1).firmware(fw)
+          .forwards(fwd).disk(mount.file(RunnableAppliance.DISK)).diskMode(diskMode != null ? diskMode
               : resume ? QemuLauncher.DiskMode.READ_ONLY : QemuLauncher.DiskMode.SNAPSHOT)
-          .consoleSink(consoleSink).extraArgs(extraArgs).refuseHugePageAdvice(resume && !ramHugePageAdvice).build();
+          .consoleSink(consoleSink).extraArgs(extraArgs).refuseHugePageAdvice(resume && !ramHugePageAdvice);
+      if (!bootDisk) {
+        lb.kernel(mount.file(RunnableAppliance.KERNEL)).initrd(mount.file(RunnableAppliance.INITRD))
+            .append(append != null ? append : readCmdline(mount, names));
+      }
+      QemuLauncher launcher = lb.build();
+      if (!fwd.isEmpty()) {
+        forwardsSink.accept(fwd);
+      }
       long q0 = System.nanoTime();
       QemuVm started = resume
           ? Snapshotter.of(launcher).resumePaused(mount.file(RunnableAppliance.RAM),
@@ -194,12 +263,16 @@ public final class StreamingRun {
         Duration qemuToMarker = null;
         int exit;
         try {
-          if (marker != null) {
-            v.awaitConsole(marker, 0, left(deadline));
+          if (port != 0) {
+            awaitPort(v, hostPort(fwd, port), deadline);
+            toMarker = since(t0);
+            qemuToMarker = since(q0);
+          } else if (mark != null) {
+            v.awaitConsole(mark, 0, left(deadline));
             toMarker = since(t0);
             qemuToMarker = since(q0);
           }
-          if (marker != null && stopAtMarker) {
+          if ((mark != null || port != 0) && stopAtMarker) {
             v.close();
             exit = -1;
           } else {
@@ -215,7 +288,7 @@ public final class StreamingRun {
           exit = -1;
         }
         return new Result(exit, stopRequested, resume, v.console(), ready, toMarker, qemuToMarker, since(t0),
-            app.metrics());
+            app.metrics(), port, fwd);
       } finally {
         synchronized (lock) {
           vm = null;
@@ -245,7 +318,44 @@ public final class StreamingRun {
     }
   }
 
-  private int memoryFor(StreamingAppliance app, boolean resume) {
+  /**
+   * The forwards with one for {@code guestPort} added (on a free host port) if none forwards it: the ready probe
+   * needs a way in, and a user who asks for a ready port should not also have to pick a host port.
+   */
+  static List<PortForward> withReadyPort(List<PortForward> forwards, int guestPort) throws IOException {
+    if (guestPort == 0 || forwards.stream().anyMatch(f -> f.guestPort() == guestPort)) {
+      return forwards;
+    }
+    List<PortForward> all = new ArrayList<>(forwards);
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      all.add(new PortForward(s.getLocalPort(), guestPort)); // free now; QEMU binds it a moment later
+    }
+    return all;
+  }
+
+  private static int hostPort(List<PortForward> forwards, int guestPort) {
+    return forwards.stream().filter(f -> f.guestPort() == guestPort).findFirst().orElseThrow().hostPort();
+  }
+
+  /** Probes the forwarded port every 100 ms until the guest answers, QEMU exits, the run stops or time is up. */
+  private void awaitPort(QemuVm v, int hostPort, long deadline) throws QemuException, InterruptedException {
+    while (!PortProbe.answers(hostPort, Duration.ofMillis(500))) {
+      if (stopRequested) {
+        return;
+      }
+      if (!v.isAlive()) {
+        throw new QemuException("QEMU exited before the guest answered on port " + hostPort + " (forwarded); "
+            + "stderr: " + v.stderr().strip());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new QemuTimeoutException("the guest did not answer on host port " + hostPort + " within "
+            + timeout.toMillis() + " ms");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private int memoryFor(StreamingAppliance app, boolean resume, Integer memoryMiB) {
     if (!resume) {
       return memoryMiB == null ? 256 : memoryMiB;
     }
@@ -282,10 +392,15 @@ public final class StreamingRun {
     private boolean stopAtMarker;
     private Duration timeout = Duration.ofMinutes(10);
     private Integer memoryMiB;
+    private Integer smp;
+    private Firmware firmware;
+    private final List<PortForward> forwards = new ArrayList<>();
+    private Integer readyPort;
     private String append;
     private Accel accel = Accel.AUTO;
     private final List<String> extraArgs = new ArrayList<>();
     private Consumer<String> consoleSink = line -> log.debug("console: {}", line);
+    private Consumer<List<PortForward>> forwardsSink = f -> log.debug("forwarding {}", f);
     private Path mountParent = Path.of(System.getProperty("java.io.tmpdir"));
     private String binary = QemuAvailability.DEFAULT_BINARY;
     private QemuLauncher.DiskMode diskMode;
@@ -336,6 +451,41 @@ public final class StreamingRun {
       return this;
     }
 
+    /** Virtual CPUs (default: the appliance's hint, else 1). */
+    public Builder smp(int cpus) {
+      if (cpus < 1 || cpus > 255) {
+        throw new IllegalArgumentException("smp must be 1..255, got " + cpus);
+      }
+      this.smp = cpus;
+      return this;
+    }
+
+    /** Firmware for a disk-only appliance (default: the appliance's hint, else {@link Firmware#AUTO}). */
+    public Builder firmware(Firmware firmware) {
+      this.firmware = Objects.requireNonNull(firmware, "firmware");
+      return this;
+    }
+
+    /** Ports to forward (replacing the appliance's hinted ones); the guest gets a user-mode network. */
+    public Builder forwards(List<PortForward> forwards) {
+      this.forwards.clear();
+      this.forwards.addAll(forwards);
+      return this;
+    }
+
+    /**
+     * Ready when the guest answers on this port (see {@link PortProbe}) instead of a console marker (with both
+     * set, the port decides); forwarded from a free host port unless a forward names it. {@link #stopAtMarker}
+     * then stops QEMU at the answer.
+     */
+    public Builder readyPort(int guestPort) {
+      if (guestPort < 1 || guestPort > 65535) {
+        throw new IllegalArgumentException("ready port must be 1..65535, got " + guestPort);
+      }
+      this.readyPort = guestPort;
+      return this;
+    }
+
     /** The kernel command line, overriding the appliance's {@value RunnableAppliance#CMDLINE} image. */
     public Builder append(String append) {
       this.append = append;
@@ -356,6 +506,15 @@ public final class StreamingRun {
     /** Receives each console line as it arrives (default: debug log). */
     public Builder consoleSink(Consumer<String> sink) {
       this.consoleSink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
+     * Told the port forwards just before QEMU starts (the ones given, the hinted ones, and one picked for the ready
+     * port), so a caller can say where the guest's services are while it runs (default: debug log).
+     */
+    public Builder forwardsSink(Consumer<List<PortForward>> sink) {
+      this.forwardsSink = Objects.requireNonNull(sink, "sink");
       return this;
     }
 

@@ -57,4 +57,22 @@ class GuestBuilderTest {
     assertThat(GuestBuilder.script()).startsWith("#!/usr/bin/env bash")
         .contains("linux-image-cloud-amd64").contains("debootstrap --variant=minbase");
   }
+
+  @Test
+  void bootableKindsHaveTheirOwnScriptAndKeys(@org.junit.jupiter.api.io.TempDir Path cache) {
+    assertThat(GuestKind.BUSYBOX_BOOT.scriptName()).isEqualTo("busybox-boot");
+    assertThat(GuestKind.DEBIAN_BOOT.bootable()).isTrue();
+    assertThat(GuestKind.DEBIAN.bootable()).isFalse();
+    assertThat(GuestBuilder.script(GuestKind.BUSYBOX_BOOT.script())).contains("syslinux --offset")
+        .contains("virtio_net").doesNotContain("libreoffice");
+    // the older kinds' keys digest build-guest.sh alone: a second script cannot change them
+    assertThat(GuestKind.BUSYBOX.script()).isEqualTo(GuestBuilder.SCRIPT);
+    String bb = GuestBuilder.builder().kind(GuestKind.BUSYBOX).cacheDir(cache).build().recipeKey();
+    byte[] bytes = (GuestBuilder.script() + "\0busybox\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(bb).isEqualTo(java.util.HexFormat.of().formatHex(dev.vad.Digests.sha256(bytes, 0, bytes.length))
+        .substring(0, 16));
+    GuestBuilder boot = GuestBuilder.builder().kind(GuestKind.BUSYBOX_BOOT).cacheDir(cache).build();
+    assertThat(boot.recipeKey()).isNotEqualTo(bb);
+    assertThat(boot.guestDir().getFileName().toString()).startsWith("busybox-boot-");
+  }
 }
