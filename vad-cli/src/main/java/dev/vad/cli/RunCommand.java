@@ -101,18 +101,24 @@ public final class RunCommand implements Callable<Integer> {
       description = "Kernel command line, instead of the appliance's cmdline image.")
   String append;
 
-  @Option(names = "--ram-huge-pages",
+  @Option(names = "--ram-huge-pages", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
       description = "Resume: let QEMU advise guest RAM MADV_HUGEPAGE as it does by default, so the kernel reads the "
-          + "RAM image in 2 MiB windows around each fault (default: the advice is refused and RAM is read page by "
-          + "page).")
-  boolean ramHugePages;
+          + "RAM image in 2 MiB windows around each fault. Default: refused with --policy trace (RAM is read page by "
+          + "page and the profile prefetches the pages a resume touches), kept with other policies (without a "
+          + "profile a 2 MiB window per miss beats a round trip per 4 KiB page).")
+  Boolean ramHugePages;
 
   @Option(names = "--mount-readahead", paramLabel = "SIZE",
-      description = "Kernel readahead of the FUSE mount (default: 0 for a resume without --ram-huge-pages, so each "
-          + "RAM fault reads one page; else 128K).")
+      description = "Kernel readahead of the FUSE mount (default: 0 for a resume that reads RAM page by page, so "
+          + "each RAM fault reads one page; else 128K).")
   String mountReadahead;
 
   private final CountDownLatch done = new CountDownLatch(1);
+
+  /** {@code --ram-huge-pages} as given, else kept except with {@code trace} (whose profile predicts the pages). */
+  static boolean hugePageAdvice(Boolean flag, String policy) {
+    return flag != null ? flag : !policy.equals("trace");
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -162,7 +168,7 @@ public final class RunCommand implements Callable<Integer> {
     if (append != null) {
       rb.append(append);
     }
-    rb.ramHugePageAdvice(ramHugePages);
+    rb.ramHugePageAdvice(hugePageAdvice(ramHugePages, policy));
     if (mountReadahead != null) {
       rb.mountReadahead(CommandArgs.usage(spec, () -> Math.toIntExact(ChunkSizes.parseSize(mountReadahead))));
     }

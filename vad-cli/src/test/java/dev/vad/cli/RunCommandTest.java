@@ -117,4 +117,13 @@ class RunCommandTest {
         .containsPattern("time to port 80: [0-9.]+ s from process start");
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("/vad-run-");
   }
+
+  @Test
+  void qemusHugePageAdviceIsRefusedForTraceOnlyUnlessTold() {
+    assertThat(RunCommand.hugePageAdvice(null, "trace")).isFalse();
+    assertThat(RunCommand.hugePageAdvice(null, "demand")).isTrue();
+    assertThat(RunCommand.hugePageAdvice(null, "readahead")).isTrue();
+    assertThat(RunCommand.hugePageAdvice(true, "trace")).isTrue();
+    assertThat(RunCommand.hugePageAdvice(false, "demand")).isFalse();
+  }
 }
