@@ -84,6 +84,14 @@ public final class QemuLauncher {
     refuseHugePageAdvice = b.refuseHugePageAdvice;
   }
 
+  /** {@code cpus} if QEMU takes it as {@code -smp} here (1 to 255), else an {@link IllegalArgumentException}. */
+  static int checkSmp(int cpus) {
+    if (cpus < 1 || cpus > 255) {
+      throw new IllegalArgumentException("smp must be 1..255, got " + cpus);
+    }
+    return cpus;
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -293,10 +301,7 @@ public final class QemuLauncher {
 
     /** Virtual CPUs (default 1). */
     public Builder smp(int cpus) {
-      if (cpus < 1 || cpus > 255) {
-        throw new IllegalArgumentException("smp must be 1..255, got " + cpus);
-      }
-      this.smp = cpus;
+      this.smp = checkSmp(cpus);
       return this;
     }
 

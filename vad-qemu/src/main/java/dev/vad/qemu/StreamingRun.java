@@ -453,10 +453,7 @@ public final class StreamingRun {
 
     /** Virtual CPUs (default: the appliance's hint, else 1). */
     public Builder smp(int cpus) {
-      if (cpus < 1 || cpus > 255) {
-        throw new IllegalArgumentException("smp must be 1..255, got " + cpus);
-      }
-      this.smp = cpus;
+      this.smp = QemuLauncher.checkSmp(cpus);
       return this;
     }
 
