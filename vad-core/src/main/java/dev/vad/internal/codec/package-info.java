@@ -1,0 +1,4 @@
+/**
+ * The built-in codecs. No compatibility promise.
+ */
+package dev.vad.internal.codec;

@@ -1,0 +1,4 @@
+/**
+ * The built-in policies. No compatibility promise.
+ */
+package dev.vad.internal.policy;

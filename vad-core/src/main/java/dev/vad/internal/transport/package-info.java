@@ -1,0 +1,4 @@
+/**
+ * The {@code file:} transport. No compatibility promise.
+ */
+package dev.vad.internal.transport;
