@@ -131,9 +131,7 @@ public final class RunCommand implements Callable<Integer> {
     if (limit.isZero() || limit.isNegative()) {
       throw new ParameterException(spec.commandLine(), "--timeout must be positive: " + timeout);
     }
-    if (stopAtMarker && marker == null && vm.readyPort == null) {
-      throw new ParameterException(spec.commandLine(), "--stop-at-marker needs --marker or --ready-port");
-    }
+    // --stop-at-marker without --marker or --ready-port: the appliance's run hints may name one (checked once open)
     if (marker != null && vm.readyPort != null) {
       throw new ParameterException(spec.commandLine(), "--marker and --ready-port are two ready rules: give one");
     }

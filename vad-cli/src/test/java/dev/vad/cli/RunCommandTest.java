@@ -23,8 +23,6 @@ class RunCommandTest {
     Cli.run("run", dir.resolve("missing.vad").toString(), "--cache", dir.toString())
         .failedWith(2, "neither a URI with a scheme");
     Path f = Files.writeString(dir.resolve("x.vad"), "x");
-    Cli.run("run", f.toString(), "--cache", dir.toString(), "--stop-at-marker")
-        .failedWith(2, "--stop-at-marker needs --marker");
     Cli.run("run", f.toString(), "--cache", dir.toString(), "--memory", "100K").failedWith(2, "--memory");
     Cli.run("run", f.toString(), "--cache", dir.toString(), "--policy", "nope").failedWith(2, "nope");
     assertThat(RunCommand.mib("256M")).isEqualTo(256);

@@ -208,6 +208,11 @@ public final class StreamingRun {
       Pattern mark = marker != null ? marker : port == 0 && hints.marker() != null
           ? Pattern.compile(Pattern.quote(hints.marker())) : null;
       List<PortForward> fwd = withReadyPort(forwards.isEmpty() ? hints.forwards() : forwards, port);
+      if (stopAtMarker && mark == null && port == 0) {
+        throw new IllegalArgumentException("stopping at the marker needs a marker or a ready port, and neither was "
+            + "given nor is named by appliance " + app.id().shortHex() + "'s run hints (--marker TEXT or "
+            + "--ready-port PORT)");
+      }
       while (!app.awaitReady(Duration.ofMillis(100))) {
         if (stopRequested) {
           return new Result(-1, true, resume, "", null, null, null, since(t0), app.metrics(), 0, List.of());
