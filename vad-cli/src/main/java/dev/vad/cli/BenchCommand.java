@@ -56,7 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--systems", paramLabel = "NAME[,...]", split = ",",
       description = "Systems to run (default: all): zstd-full, qemu-curl, qemu-curl-tuned, nbd, vad-full, "
           + "vad-demand, vad-readahead, vad-trace, http-trace, oracle, local; on request: vad-trace-paced, "
-          + "http-trace-paced (with --paced-prefetch).")
+          + "http-trace-paced, vad-trace-unpaced, http-trace-unpaced (--paced-prefetch=on / off).")
   List<String> systems = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench-out",

@@ -37,7 +37,8 @@ final class ScenarioBench {
   static final List<String> ALL_SYSTEMS = List.of("zstd-full", "qemu-curl", "qemu-curl-tuned", "nbd", "vad-full",
       "vad-demand", "vad-readahead", "vad-trace", "http-trace", "oracle", "local");
   /** Run only when named: variants for comparing vad's own settings. */
-  static final List<String> EXTRA_SYSTEMS = List.of("vad-trace-paced", "http-trace-paced");
+  static final List<String> EXTRA_SYSTEMS = List.of("vad-trace-paced", "http-trace-paced", "vad-trace-unpaced",
+      "http-trace-unpaced");
   static final String ALL_SYSTEMS_TEXT = String.join(", ", ALL_SYSTEMS);
   static final String EXTRA_SYSTEMS_TEXT = String.join(", ", EXTRA_SYSTEMS);
   static final List<String> CI_SYSTEMS = List.of("vad-full", "vad-demand", "vad-trace");
@@ -450,15 +451,15 @@ final class ScenarioBench {
           + ",format=raw,if=virtio,readonly=on");
       default -> {
         String policy = system.substring(system.indexOf('-') + 1);
-        boolean paced = policy.endsWith("-paced");
-        policy = paced ? policy.substring(0, policy.length() - "-paced".length()) : policy;
+        String pacing = policy.endsWith("-paced") ? "on" : policy.endsWith("-unpaced") ? "off" : null;
+        policy = pacing == null ? policy : policy.substring(0, policy.lastIndexOf('-'));
         String uri = system.startsWith("http-") ? url + "/app.vad#id=" + appId()
             : "vad+tcp://" + SERVER_IP + ":" + VAD_PORT + "/" + appId();
         List<String> v = new ArrayList<>(List.of("run", uri, "--cache", dir.resolve("cache").toString(), "--policy",
             policy, "--marker", marker, "--stop-at-marker", "--memory", memoryMiB + "M", "--timeout",
             c.runTimeoutSeconds + "s"));
-        if (paced) {
-          v.add("--paced-prefetch");
+        if (pacing != null) {
+          v.add("--paced-prefetch=" + pacing);
         }
         if (record) {
           v.addAll(List.of("--record", dir.resolve("test.trace").toString()));
