@@ -10,7 +10,9 @@ import dev.vad.policies.ProfileBuilder;
 import dev.vad.policy.Durations;
 import dev.vad.trace.Trace;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -73,9 +75,12 @@ public final class ProfileBuildCommand implements Callable<Integer> {
     Path out = output != null ? output : name != null ? ProfileFile.beside(pack, name) : pack;
     PrintWriter err = spec.commandLine().getErr();
     Profile profile;
-    PackSummary summary;
     Manifest m;
     long events = 0;
+    String heading;
+    String idField;
+    long fileSize;
+    Duration elapsed;
     try (PackReader reader = PackReader.open(pack)) {
       m = reader.manifest();
       ProfileBuilder builder = new ProfileBuilder(m).minShare(minShare).clusterGapMicros(clusterGapNanos / 1000);
@@ -90,30 +95,28 @@ public final class ProfileBuildCommand implements Callable<Integer> {
       if (name != null) {
         long t0 = System.nanoTime();
         ProfileFile.write(out, name, m, profile);
-        PrintWriter o = spec.commandLine().getOut();
-        o.println("profile '" + name + "' of " + pack + " written to " + out);
-        Formats.field(o, "appliance id", m.id().hex());
-        Formats.field(o, "traces", traceFiles.size() + " (" + TraceSummary.plural(events, "event") + ")");
-        Formats.field(o, "min share", String.format(Locale.ROOT, "%.2f", minShare));
-        Formats.field(o, "cluster gap", Durations.format(clusterGapNanos));
-        ProfileStats.of(profile, m).print(o);
-        Formats.field(o, "file size", Formats.size(java.nio.file.Files.size(out)));
-        Formats.field(o, "elapsed", Formats.seconds(java.time.Duration.ofNanos(System.nanoTime() - t0)));
-        o.flush();
-        return 0;
+        heading = "profile '" + name + "' of " + pack + " written to " + out;
+        idField = m.id().hex();
+        fileSize = Files.size(out);
+        elapsed = Duration.ofNanos(System.nanoTime() - t0);
+      } else {
+        PackSummary summary = PackWriter.relayout(reader, profile, out);
+        heading = "profiled " + out;
+        idField = summary.id().hex()
+            + (summary.id().equals(m.id()) ? " (unchanged)" : " (was " + m.id().hex() + ")");
+        fileSize = summary.fileSize();
+        elapsed = summary.elapsed();
       }
-      summary = PackWriter.relayout(reader, profile, out);
     }
     PrintWriter o = spec.commandLine().getOut();
-    o.println("profiled " + out);
-    Formats.field(o, "appliance id", summary.id().hex() + (summary.id().equals(m.id()) ? " (unchanged)"
-        : " (was " + m.id().hex() + ")"));
+    o.println(heading);
+    Formats.field(o, "appliance id", idField);
     Formats.field(o, "traces", traceFiles.size() + " (" + TraceSummary.plural(events, "event") + ")");
     Formats.field(o, "min share", String.format(Locale.ROOT, "%.2f", minShare));
     Formats.field(o, "cluster gap", Durations.format(clusterGapNanos));
     ProfileStats.of(profile, m).print(o);
-    Formats.field(o, "file size", Formats.size(summary.fileSize()));
-    Formats.field(o, "elapsed", Formats.seconds(summary.elapsed()));
+    Formats.field(o, "file size", Formats.size(fileSize));
+    Formats.field(o, "elapsed", Formats.seconds(elapsed));
     o.flush();
     return 0;
   }
