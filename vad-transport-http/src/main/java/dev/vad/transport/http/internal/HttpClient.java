@@ -321,12 +321,8 @@ final class HttpClient implements Closeable {
           }
         });
     ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(H2_WINDOW)); // the connection's window, beside the streams'
-    synchronized (this) {
-      Channel old = h2.putIfAbsent(o, ch);
-      if (old != null && old.isActive()) {
-        return; // two connected at once: both serve; the first stays the origin's
-      }
-      h2.put(o, ch);
+    synchronized (this) { // two connected at once: both serve; the first, while open, stays the origin's
+      h2.merge(o, ch, (first, next) -> first.isActive() ? first : next);
     }
   }
 
