@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
 import dev.vad.pack.PackReader;
+import dev.vad.testkit.LiveThreads;
 import dev.vad.testkit.RecordingListener;
 import dev.vad.testkit.TestAppliances;
 import dev.vad.transport.ChunkServer;
@@ -19,7 +20,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,22 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 class QuicSharedAndSpiTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   @TempDir Path dir;
-
-  private static List<String> threads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-        .filter(n -> n.startsWith(prefix)).toList();
-  }
-
-  /** The threads named {@code prefix*} once none are left or 10 s have passed (an earlier test's may be ending). */
-  private static List<String> threadsSettledEmpty(String prefix) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    List<String> t = threads(prefix);
-    while (!t.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      t = threads(prefix);
-    }
-    return t;
-  }
 
   private static void fetchAll(ChunkSource src) throws InterruptedException {
     Manifest m = src.manifest();
@@ -74,8 +58,8 @@ class QuicSharedAndSpiTest {
             ChunkSource two = quic.open(server.uris().get(0), pin)) {
           fetchAll(one);
           fetchAll(two);
-          assertThat(threadsSettledEmpty("vad-quic-client")).isEmpty();
-          assertThat(threads("vad-netty-shared")).hasSize(1);
+          assertThat(LiveThreads.settlingTo("vad-quic-client", 0)).isEmpty();
+          assertThat(LiveThreads.named("vad-netty-shared")).hasSize(1);
         }
         assertThat(shared.isClosed()).isFalse();
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vad.ChunkKey;
 import dev.vad.Manifest;
+import dev.vad.testkit.LiveThreads;
 import dev.vad.transport.ChunkSource;
 import dev.vad.transport.Priority;
 import dev.vad.transport.TransportOptions;
@@ -21,22 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedEventLoopsTest {
   static final Duration WAIT = Duration.ofSeconds(30);
   @TempDir Path dir;
-
-  private static List<String> threads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-        .filter(n -> n.startsWith(prefix)).sorted().toList();
-  }
-
-  /** The threads named {@code prefix*} once at most {@code n} are left (a closed group's thread ends soon after). */
-  private static List<String> threadsSettlingTo(String prefix, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    List<String> t = threads(prefix);
-    while (t.size() > n && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      t = threads(prefix);
-    }
-    return t;
-  }
 
   /** Requests every stored chunk and waits for all of them. */
   private static void fetchAll(ChunkSource src) throws InterruptedException {
@@ -59,16 +44,16 @@ class SharedEventLoopsTest {
         NettyResources shared = NettyResources.create(1)) {
       URI ua = sa.uris().get(0);
       URI ub = sb.uris().get(0);
-      List<String> before = threads("vad-");
+      List<String> before = LiveThreads.named("vad-");
       TcpTransportProvider tcp = new TcpTransportProvider(shared);
       try (ChunkSource one = tcp.open(ua, TransportOptions.DEFAULTS);
           ChunkSource two = tcp.open(ub, TransportOptions.DEFAULTS)) {
         fetchAll(one);
         fetchAll(two);
         // the shared group's one thread started with the first source; no vad-tcp-client thread at all
-        assertThat(threadsSettlingTo("vad-tcp-client", 0)).isEmpty(); // (an earlier test's may still be ending)
-        assertThat(threads("vad-netty-shared")).hasSize(1);
-        List<String> during = new ArrayList<>(threads("vad-"));
+        assertThat(LiveThreads.settlingTo("vad-tcp-client", 0)).isEmpty(); // an earlier test's may be ending
+        assertThat(LiveThreads.named("vad-netty-shared")).hasSize(1);
+        List<String> during = new ArrayList<>(LiveThreads.named("vad-"));
         during.removeAll(before);
         assertThat(during).allMatch(n -> n.startsWith("vad-netty-shared")).hasSizeLessThanOrEqualTo(1);
       }
@@ -77,23 +62,23 @@ class SharedEventLoopsTest {
       try (ChunkSource three = tcp.open(ua, TransportOptions.DEFAULTS)) {
         fetchAll(three);
       }
-      assertThat(threads("vad-netty-shared")).hasSize(1);
+      assertThat(LiveThreads.named("vad-netty-shared")).hasSize(1);
     }
-    assertThat(threadsSettlingTo("vad-netty-shared", 0)).isEmpty();
+    assertThat(LiveThreads.settlingTo("vad-netty-shared", 0)).isEmpty();
   }
 
   @Test
   void withoutAResourceEachSourceHasItsOwnThreadUntilClosed() throws Exception {
     Path a = TestPacks.write(dir, 73, 65536, 10, false);
     try (TcpChunkServer s = ServerChecksTest.serve(a)) {
-      int before = threads("vad-tcp-client").size();
+      int before = LiveThreads.named("vad-tcp-client").size();
       ChunkSource one = new TcpTransportProvider().open(s.uris().get(0), TransportOptions.DEFAULTS);
       ChunkSource two = new TcpTransportProvider().open(s.uris().get(0), TransportOptions.DEFAULTS);
-      assertThat(threads("vad-tcp-client")).hasSize(before + 2);
+      assertThat(LiveThreads.named("vad-tcp-client")).hasSize(before + 2);
       fetchAll(one);
       one.close();
       two.close();
-      assertThat(threadsSettlingTo("vad-tcp-client", before)).hasSize(before);
+      assertThat(LiveThreads.settlingTo("vad-tcp-client", before)).hasSize(before);
     }
   }
 
