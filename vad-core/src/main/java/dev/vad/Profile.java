@@ -1,7 +1,6 @@
 package dev.vad;
 
 import java.util.ArrayList;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +53,55 @@ public final class Profile {
 
   public boolean isEmpty() {
     return entries.isEmpty();
+  }
+
+  /**
+   * How many traces the profile was built from, as its shares tell: the smallest n (up to 1000) for which every
+   * entry's share is a whole number of n-ths. 0 for an empty profile. A profile whose every chunk was seen by at
+   * least k traces reads as built from fewer traces than it was; the estimate below then errs high.
+   */
+  public int traceCount() {
+    Set<Float> shares = new HashSet<>();
+    for (Entry e : entries) {
+      shares.add(e.probability());
+    }
+    if (shares.isEmpty()) {
+      return 0;
+    }
+    for (int n = 1; n <= 1000; n++) {
+      boolean whole = true;
+      for (float p : shares) {
+        double k = p * (double) n;
+        if (Math.abs(k - Math.rint(k)) > 1e-3 * Math.max(1, k) || Math.rint(k) < 1) {
+          whole = false;
+          break;
+        }
+      }
+      if (whole) {
+        return n;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Chunks a new run is expected to touch that are not in the profile (Good&ndash;Turing): the chunks seen by
+   * exactly one of the n traces, divided by n. It equals the mean number of misses of each training trace against
+   * a profile of the other n&minus;1 (leave one out), so it errs high for the whole profile. 0 when the profile
+   * cannot tell (one trace, or no entries).
+   */
+  public double expectedUnseenPerRun() {
+    int n = traceCount();
+    if (n <= 1) {
+      return 0;
+    }
+    long once = 0;
+    for (Entry e : entries) {
+      if (Math.rint(e.probability() * (double) n) == 1) {
+        once++;
+      }
+    }
+    return (double) once / n;
   }
 
   @Override

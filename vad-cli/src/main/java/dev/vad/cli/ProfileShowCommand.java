@@ -42,10 +42,11 @@ public final class ProfileShowCommand implements Callable<Integer> {
 
   /** The {@code --json} form; the component names are the documented field names. */
   @JsonPropertyOrder({"file", "id", "entries", "clusters", "workingSetChunks", "workingSetStoredChunks",
-      "workingSetRawBytes", "workingSetStoredBytes", "firstAccessMs", "lastAccessMs", "shown"})
+      "workingSetRawBytes", "workingSetStoredBytes", "firstAccessMs", "lastAccessMs", "traces", "expectedMissesPerRun",
+      "shown"})
   record Report(String file, String id, int entries, int clusters, long workingSetChunks,
       long workingSetStoredChunks, long workingSetRawBytes, long workingSetStoredBytes, double firstAccessMs,
-      double lastAccessMs, List<Entry> shown) {}
+      double lastAccessMs, int traces, double expectedMissesPerRun, List<Entry> shown) {}
 
   @JsonPropertyOrder({"key", "image", "index", "firstAccessMs", "share", "cluster"})
   record Entry(String key, String image, long index, double firstAccessMs, double share, int cluster) {}
@@ -69,7 +70,7 @@ public final class ProfileShowCommand implements Callable<Integer> {
       if (json) {
         Report r = new Report(pack.toString(), m.id().hex(), s.entries(), s.clusters(), s.chunks(),
             s.storedChunks(), s.rawBytes(), s.storedBytes(), s.firstAccessMicros() / 1e3,
-            s.lastAccessMicros() / 1e3, shown);
+            s.lastAccessMicros() / 1e3, s.traces(), Math.round(s.expectedMisses() * 10) / 10.0, shown);
         out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
       } else {
         out.println("profile of " + pack);

@@ -6,6 +6,7 @@ import dev.vad.Profile;
 import dev.vad.policy.Durations;
 import java.io.PrintWriter;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -15,9 +16,12 @@ import java.util.Set;
  * @param storedChunks distinct stored chunks behind them (duplicates share one)
  * @param rawBytes uncompressed bytes of the {@code chunks}
  * @param storedBytes bytes of the {@code storedChunks} as stored in the pack (compressed): what prefetch transfers
+ * @param traces traces the profile was built from, as its shares tell ({@link Profile#traceCount()})
+ * @param expectedMisses chunks a new run is expected to touch outside the profile ({@link
+ *     Profile#expectedUnseenPerRun()})
  */
 record ProfileStats(int entries, int clusters, long chunks, long storedChunks, long rawBytes, long storedBytes,
-    long firstAccessMicros, long lastAccessMicros) {
+    long firstAccessMicros, long lastAccessMicros, int traces, double expectedMisses) {
 
   static ProfileStats of(Profile profile, Manifest m) {
     Set<Integer> clusters = new HashSet<>();
@@ -41,7 +45,7 @@ record ProfileStats(int entries, int clusters, long chunks, long storedChunks, l
       }
     }
     return new ProfileStats(profile.size(), clusters.size(), chunks, stored.size(), raw, storedBytes,
-        profile.isEmpty() ? 0 : first, last);
+        profile.isEmpty() ? 0 : first, last, profile.traceCount(), profile.expectedUnseenPerRun());
   }
 
   void print(PrintWriter out) {
@@ -53,5 +57,9 @@ record ProfileStats(int entries, int clusters, long chunks, long storedChunks, l
     Formats.field(out, "working-set stored", Formats.size(storedBytes));
     Formats.field(out, "time span", Durations.format(firstAccessMicros * 1000) + " to "
         + Durations.format(lastAccessMicros * 1000));
+    if (traces > 1) {
+      Formats.field(out, "expected misses", String.format(Locale.ROOT, "%.0f chunks per run outside the profile "
+          + "(chunks seen by 1 of %d traces, / %d)", expectedMisses, traces, traces));
+    }
   }
 }

@@ -56,6 +56,10 @@ class ProfileCommandTest {
         expected.entries().stream().mapToInt(Profile.Entry::cluster).distinct().count()));
     assertWorkingSet(f, expected);
     assertThat(f.get("file size")).endsWith("(" + Files.size(fx.pack) + " bytes)");
+    // every chunk of the fixture's three runs is seen by at least two of them: no miss expected of a fourth
+    assertThat(expected.entries()).noneMatch(e -> Math.round(e.probability() * 3) == 1);
+    assertThat(f.get("expected misses")).isEqualTo("0 chunks per run outside the profile (chunks seen by 1 of 3 "
+        + "traces, / 3)");
 
     try (PackReader reader = PackReader.open(fx.pack)) {
       assertThat(reader.manifest().id()).isEqualTo(fx.manifest.id());
@@ -124,6 +128,26 @@ class ProfileCommandTest {
     }
     Cli.run("fetch", uri, "--cache", dir.resolve("c4").toString(), "--profile",
         dev.vad.pack.ProfileFile.beside(otherPack, "x").toString()).failedWith(1, "was built for appliance");
+  }
+
+  @Test
+  void runsThatDisagreeShowTheMissesANewRunIsExpectedToHave() throws IOException {
+    byte[] bytes = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(bytes);
+    Path img = Files.write(dir.resolve("r.img"), bytes);
+    Path pack = dir.resolve("r.vad");
+    Cli.run("pack", "-i", "ram=" + img, "-o", pack.toString()).succeeded();
+    int c = 64 * 1024;
+    Path a = dir.resolve("a.trace");
+    Path b = dir.resolve("b.trace");
+    new Trace(null, List.of(TraceEvent.read(0, "ram", 0, 4L * c))).write(a); // chunks 0-3
+    new Trace(null, List.of(TraceEvent.read(0, "ram", 0, 2L * c), TraceEvent.read(5, "ram", 5L * c, 2L * c)))
+        .write(b); // chunks 0, 1, 5, 6
+    Map<String, String> f = Cli.run("profile", "build", "--pack", pack.toString(), a.toString(), b.toString())
+        .succeeded().fields();
+    // seen by one of the two: 2, 3, 5, 6; a third run is expected to touch 4 / 2 chunks the profile lacks
+    assertThat(f.get("expected misses")).isEqualTo("2 chunks per run outside the profile (chunks seen by 1 of 2 "
+        + "traces, / 2)");
   }
 
   @Test
@@ -222,6 +246,8 @@ class ProfileCommandTest {
         .isEqualTo(p.entries().stream().mapToLong(e -> fx.manifest.chunkLength(e.key())).sum());
     assertThat(j.get("lastAccessMs").asDouble())
         .isEqualTo(p.entries().get(p.size() - 1).firstAccessMicros() / 1e3);
+    assertThat(j.get("traces").asInt()).isEqualTo(2);
+    assertThat(j.get("expectedMissesPerRun").asDouble()).isEqualTo(Math.round(p.expectedUnseenPerRun() * 10) / 10.0);
     assertThat(j.get("shown")).hasSize(3);
     JsonNode e0 = j.get("shown").get(1);
     Profile.Entry x = p.entries().get(1);

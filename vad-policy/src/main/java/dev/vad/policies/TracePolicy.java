@@ -33,10 +33,18 @@ import java.util.Set;
  * times ({@code time-scale}); and a miss only re-anchors when it is well ahead of the prefetcher (more than
  * {@code reanchor-rtts} round trips of data), since a nearby miss usually means two files swapped places.
  *
+ * <p>Misses outside the profile stall the VM for a round trip each whenever it starts, and while it waits on one the
+ * prefetch stream goes on. So a profile built from several traces that disagree (a workload that varies from run to
+ * run) lets the VM start earlier by the stall its expected misses will cost anyway: {@link
+ * Profile#expectedUnseenPerRun()} misses, each a round trip plus an average chunk at the link rate. Starting later
+ * than that only delays the end; the VM instead waits on the stream where it would have waited on the misses.
+ * ({@code miss-allowance} scales this; 0 restores the plain rule.)
+ *
  * <p>Options ({@link PolicyOption}s, below): {@code stall-budget} (duration, default 0), {@code margin} (share of the
  * estimated bandwidth to plan with, default 0.9), {@code time-scale} (share of the expected access times to plan
  * with, default 1), {@code reanchor-rtts} (default 4), {@code min-share} (ignore profile chunks seen in fewer traces,
- * default 0), {@code miss-readahead} (chunks to prefetch after a miss outside the profile, default 2).
+ * default 0), {@code miss-readahead} (chunks to prefetch after a miss outside the profile, default 2), {@code
+ * miss-allowance} (share of the expected misses' stall the startup rule may spend, default 1; 0 for the oracle).
  */
 public final class TracePolicy implements PrefetchPolicy {
   /** Expected stall the startup rule accepts in exchange for a shorter initial wait. */
@@ -51,6 +59,8 @@ public final class TracePolicy implements PrefetchPolicy {
   public static final PolicyOption<Double> MIN_SHARE = PolicyOption.number("min-share", 0);
   /** Chunks to prefetch after a miss outside the profile. */
   public static final PolicyOption<Long> MISS_READAHEAD = PolicyOption.integer("miss-readahead", 2);
+  /** Share of the expected stall of misses outside the profile that the startup rule may spend on the stream. */
+  public static final PolicyOption<Double> MISS_ALLOWANCE = PolicyOption.number("miss-allowance", 1.0);
 
   private final PolicyContext ctx;
   private final Manifest manifest;
@@ -65,6 +75,8 @@ public final class TracePolicy implements PrefetchPolicy {
   private final int missReadahead;
   private final double timeScale;
   private final double reanchorRtts;
+  private final double expectedMisses;
+  private final double meanStoredLength;
   private int cursor;
   private int remainderCursor;
 
@@ -97,6 +109,25 @@ public final class TracePolicy implements PrefetchPolicy {
       }
     }
     this.remainder = manifest.storedKeys();
+    double allowance = options.get(MISS_ALLOWANCE, defaultMargin < 1 ? MISS_ALLOWANCE.defaultValue() : 0.0);
+    if (!(allowance >= 0)) {
+      throw new IllegalArgumentException("miss-allowance must be >= 0: " + allowance);
+    }
+    this.expectedMisses = allowance * profile.expectedUnseenPerRun();
+    long stored = 0;
+    for (ChunkKey k : order) {
+      stored += manifest.storedLength(k);
+    }
+    this.meanStoredLength = order.isEmpty() ? 0 : (double) stored / order.size();
+  }
+
+  /** The stall the expected misses outside the profile will cost, at the link as now estimated. */
+  long missStallNanos() {
+    if (expectedMisses == 0) {
+      return 0;
+    }
+    var link = ctx.link();
+    return (long) (expectedMisses * (link.rttNanos() + meanStoredLength / link.bytesPerSecond() * 1e9));
   }
 
   private boolean wanted(ChunkKey k) {
@@ -146,7 +177,7 @@ public final class TracePolicy implements PrefetchPolicy {
       cumulative += manifest.storedLength(k);
       worst = Math.max(worst, cumulative / bandwidth - timeScale * times.get(i) / 1e6);
     }
-    return worst * 1e9 <= stallBudgetNanos;
+    return worst * 1e9 <= stallBudgetNanos + missStallNanos();
   }
 
   @Override
