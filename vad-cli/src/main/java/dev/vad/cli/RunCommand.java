@@ -104,8 +104,9 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--ram-huge-pages", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
       description = "Resume: let QEMU advise guest RAM MADV_HUGEPAGE as it does by default, so the kernel reads the "
           + "RAM image in 2 MiB windows around each fault. Default: refused with --policy trace (RAM is read page by "
-          + "page and the profile prefetches the pages a resume touches), kept with other policies (without a "
-          + "profile a 2 MiB window per miss beats a round trip per 4 KiB page).")
+          + "page and the profile prefetches the pages a resume touches) and with --record (the trace is for such a "
+          + "profile), kept otherwise (without a profile a 2 MiB window per miss beats a round trip per 4 KiB "
+          + "page).")
   Boolean ramHugePages;
 
   @Option(names = "--mount-readahead", paramLabel = "SIZE",
@@ -115,9 +116,12 @@ public final class RunCommand implements Callable<Integer> {
 
   private final CountDownLatch done = new CountDownLatch(1);
 
-  /** {@code --ram-huge-pages} as given, else kept except with {@code trace} (whose profile predicts the pages). */
-  static boolean hugePageAdvice(Boolean flag, String policy) {
-    return flag != null ? flag : !policy.equals("trace");
+  /**
+   * {@code --ram-huge-pages} as given, else kept except with {@code trace} (whose profile predicts the pages) and
+   * when recording (the trace is what such a profile is built from: page by page, not in 2 MiB windows).
+   */
+  static boolean hugePageAdvice(Boolean flag, String policy, boolean recording) {
+    return flag != null ? flag : !(policy.equals("trace") || recording);
   }
 
   @Override
@@ -166,7 +170,7 @@ public final class RunCommand implements Callable<Integer> {
     if (append != null) {
       rb.append(append);
     }
-    rb.ramHugePageAdvice(hugePageAdvice(ramHugePages, policy));
+    rb.ramHugePageAdvice(hugePageAdvice(ramHugePages, policy, record != null));
     if (mountReadahead != null) {
       rb.mountReadahead(CommandArgs.usage(spec, () -> Math.toIntExact(ChunkSizes.parseSize(mountReadahead))));
     }

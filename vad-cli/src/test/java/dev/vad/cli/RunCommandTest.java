@@ -118,10 +118,13 @@ class RunCommandTest {
 
   @Test
   void qemusHugePageAdviceIsRefusedForTraceOnlyUnlessTold() {
-    assertThat(RunCommand.hugePageAdvice(null, "trace")).isFalse();
-    assertThat(RunCommand.hugePageAdvice(null, "demand")).isTrue();
-    assertThat(RunCommand.hugePageAdvice(null, "readahead")).isTrue();
-    assertThat(RunCommand.hugePageAdvice(true, "trace")).isTrue();
-    assertThat(RunCommand.hugePageAdvice(false, "demand")).isFalse();
+    assertThat(RunCommand.hugePageAdvice(null, "trace", false)).isFalse();
+    assertThat(RunCommand.hugePageAdvice(null, "demand", false)).isTrue();
+    assertThat(RunCommand.hugePageAdvice(null, "readahead", false)).isTrue();
+    assertThat(RunCommand.hugePageAdvice(true, "trace", false)).isTrue();
+    assertThat(RunCommand.hugePageAdvice(false, "demand", false)).isFalse();
+    // recording (for a trace profile) reads page by page whatever the policy, unless told
+    assertThat(RunCommand.hugePageAdvice(null, "full", true)).isFalse();
+    assertThat(RunCommand.hugePageAdvice(true, "full", true)).isTrue();
   }
 }
