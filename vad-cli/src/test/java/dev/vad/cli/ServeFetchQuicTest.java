@@ -36,6 +36,9 @@ class ServeFetchQuicTest {
       f.assertImagesIdentical(out);
       assertThat(r.out()).startsWith("fetched " + quic);
       assertThat(NetFixture.bytesOf(r.fields().get("fetched"))).isEqualTo(f.manifest.storedSize());
+      // the summary is taken once the policy was ready: an initial wait, not -1
+      assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.fields().get("metrics"))
+          .get("initialWaitMs").asDouble()).isGreaterThanOrEqualTo(0);
 
       Path outTcp = dir.resolve("out-tcp");
       Cli.run("fetch", tcp.toString(), "--cache", dir.resolve("ct").toString(), "--out", outTcp.toString())
