@@ -3,6 +3,7 @@ package dev.vad.cli;
 import dev.vad.qemu.GuestKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -118,6 +119,16 @@ public final class BenchCommand implements Callable<Integer> {
     c.curlReadahead = CommandArgs.usage(spec, () -> dev.vad.ChunkSizes.parseSize(curlReadahead));
     c.runTimeoutSeconds = runTimeoutSeconds;
     c.ci = ci;
-    return new ScenarioBench(c, err).run();
+    // Ctrl-C / TERM: the run in progress, the servers and the namespaces are stopped before the JVM halts; the
+    // report already holds every finished run
+    try (StopSignal stop = StopSignal.install("bench", Duration.ofSeconds(90))) {
+      try {
+        return new ScenarioBench(c, err).run();
+      } catch (InterruptedException e) {
+        err.println("vad bench: stopped; the finished runs are in " + c.out);
+        err.flush();
+        return 130;
+      }
+    }
   }
 }

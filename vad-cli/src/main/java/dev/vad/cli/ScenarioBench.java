@@ -556,6 +556,32 @@ final class ScenarioBench {
   private record Timed(Double seconds, String output, String why) { }
 
   /**
+   * Waits up to {@code seconds} for {@code p}; when this thread is interrupted (Ctrl-C or TERM on {@code vad bench}),
+   * first stops {@code p} and what it started (a {@code vad run} and its QEMU), then rethrows, so that the caller's
+   * cleanup (servers, namespaces) runs with nothing of the run left behind.
+   *
+   * @return whether {@code p} ended in time
+   */
+  static boolean awaitOrStop(Process p, long seconds) throws InterruptedException {
+    try {
+      return p.waitFor(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+      try {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException again) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Runs {@code cmd}, timing from just before the start to the marker on its output. A VM that printed the marker is
    * stopped (vad run stops itself with --stop-at-marker and unmounts; the others are killed).
    */
@@ -582,7 +608,7 @@ final class ScenarioBench {
       }
     }, "bench-output");
     reader.start();
-    boolean ended = p.waitFor(c.runTimeoutSeconds, TimeUnit.SECONDS);
+    boolean ended = awaitOrStop(p, c.runTimeoutSeconds);
     if (!ended) {
       p.descendants().forEach(ProcessHandle::destroy);
       p.destroy();
@@ -626,7 +652,7 @@ final class ScenarioBench {
     Path tmp = Files.createTempFile("vad-bench", ".out");
     try {
       Process p = pb.redirectOutput(tmp.toFile()).start();
-      if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!awaitOrStop(p, Math.max(1, limit.toSeconds()))) {
         p.descendants().forEach(ProcessHandle::destroy);
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);

@@ -17,6 +17,37 @@ class BenchCommandTest {
   @TempDir Path dir;
 
   @Test
+  void anInterruptedWaitStopsTheRunAndWhatItStartedThenRethrows() throws Exception {
+    // a run's process with a child of its own, as `vad run` has QEMU
+    Process p = new ProcessBuilder("bash", "-c", "sleep 120 & wait").start();
+    java.util.List<ProcessHandle> children = new java.util.ArrayList<>();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (children.isEmpty() && System.nanoTime() < deadline) {
+      p.descendants().forEach(children::add);
+      Thread.sleep(20);
+    }
+    assertThat(children).isNotEmpty();
+    java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread waiter = new Thread(() -> {
+      try {
+        ScenarioBench.awaitOrStop(p, 120);
+      } catch (Throwable t) {
+        thrown.set(t);
+      }
+    });
+    waiter.start();
+    Thread.sleep(200);
+    waiter.interrupt();
+    waiter.join(30_000);
+    assertThat(waiter.isAlive()).isFalse();
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    assertThat(p.isAlive()).isFalse();
+    for (ProcessHandle c : children) {
+      assertThat(c.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+    }
+  }
+
+  @Test
   void unknownSystemIsAUsageError() {
     Cli.run("bench", "--systems", "vad-trace,ftp").failedWith(2, "unknown system 'ftp'");
   }
