@@ -20,7 +20,8 @@ with more `vad run` arguments (e.g. a copy of the pack profiled with `--ram-huge
 measure: `tools/wan/wan.py up vcA vcB --delay-ms 20 --rate 20mbit`; `vad serve` and `python3 -m http.server` in vcA;
 each round runs every MODE:PACK once, in a rotated order, from vcB with a fresh cache. MODE is a vad policy
 (`trace`, `demand`, `full`: `vad run vad+tcp://... --policy MODE`) or `download` (curl | zstd -d | tar, then QEMU
-resumes from the local files); VAD_ARGS (space-separated) are added to `vad run`. Time is from the command's start to `VAD-RESUME-DONE` on the console; wire bytes
+resumes from the local files); `http-POLICY` runs `vad run http://...` against nginx serving the packs (started
+in vcA when asked for); VAD_ARGS (space-separated) are added to `vad run`. Time is from the command's start to `VAD-RESUME-DONE` on the console; wire bytes
 are what vcB's interfaces received. Prints one JSON line per run and a median/min/max table; appends to
 WORK/results.jsonl.
 """
@@ -248,6 +249,22 @@ def run_download(name, work):
     return {"seconds": round(secs, 2), "download_s": round(t_dl, 2), "wire_bytes": wire, "marker": line}
 
 
+NGINX_PORT = 8080
+
+
+def start_nginx(work):
+    """nginx in the server namespace, serving WORK (the packs) with range requests, as a web server or CDN would."""
+    d = os.path.join(os.path.abspath(work), "nginx")
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("daemon off; user root; worker_processes 1; pid %s/nginx.pid; error_log %s/error.log;\n"
+                "events { }\nhttp { access_log off; sendfile on; server { listen %s:%d; root %s; } }\n"
+                % (d, d, ADDR_A, NGINX_PORT, os.path.abspath(work)))
+    return subprocess.Popen(["ip", "netns", "exec", NS_A, "nginx", "-c", conf, "-p", d],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def measure(a):
     global NS_A, NS_B
     NS_A, NS_B = a.netns_prefix + "A", a.netns_prefix + "B"
@@ -277,6 +294,8 @@ def measure(a):
                                  ADDR_A, "--directory", os.path.join(a.work, "http")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(http)
+        if any(m.startswith("http-") for m, _, _ in runs):
+            procs.append(start_nginx(a.work))
         time.sleep(1)
         results = {}
         for rnd in range(a.rounds):
@@ -285,7 +304,13 @@ def measure(a):
                 if mode == "download":
                     r = run_download(name, a.work)
                 else:
-                    r = run_vad(by_pack[os.path.abspath(os.path.join(a.work, name + ".vad"))], mode, a.work,
+                    uri = by_pack[os.path.abspath(os.path.join(a.work, name + ".vad"))]
+                    policy = mode
+                    if mode.startswith("http-"):
+                        # the same pack from nginx (range requests), pinned to its id
+                        policy = mode[len("http-"):]
+                        uri = "http://%s:%d/%s.vad#id=%s" % (ADDR_A, NGINX_PORT, name, uri.rsplit("/", 1)[1])
+                    r = run_vad(uri, policy, a.work,
                                 (BOOT_MEMORY if name.startswith("boot") else ()) + tuple(vad_args.split()))
                 r.update({"mode": mode, "pack": name, "vad_args": vad_args, "round": rnd + 1,
                           "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load1": os.getloadavg()[0]})
