@@ -68,11 +68,15 @@ def record_runs(work, name, n=3, extra=()):
     sh("./vad", "profile", "build", "--pack", pack, *traces)
 
 
+def initrd(a):
+    return a.initrd or os.path.join(a.guest, "initrd.gz")
+
+
 def prepare_resume(a):
     append = BASE_APPEND + (" vad.zerofree=1" if a.zerofree else "")
-    sh("./vad", "snapshot", "--kernel", os.path.join(a.guest, "vmlinuz"), "--initrd",
-       os.path.join(a.guest, "initrd.gz"), "--disk", os.path.join(a.guest, "disk.img"), "--append", append,
-       "--at", SNAP_MARKER, "--memory", "512M", "--timeout", "15m", "--chunk-size", a.chunk_size,
+    sh("./vad", "snapshot", "--kernel", os.path.join(a.guest, "vmlinuz"), "--initrd", initrd(a),
+       "--disk", os.path.join(a.guest, "disk.img"), "--append", append,
+       "--at", SNAP_MARKER, "--memory", a.memory, "--timeout", "15m", "--chunk-size", a.chunk_size,
        "-o", os.path.join(a.work, a.name + ".vad"))
     record_runs(a.work, a.name)
 
@@ -86,9 +90,9 @@ def prepare_boot(a):
     with open(cmd, "w") as f:
         f.write(BASE_APPEND + " vad.nowait=1\n")
     sh("./vad", "pack", "--image", "disk=" + os.path.join(a.guest, "disk.img"), "--image",
-       "kernel=" + os.path.join(a.guest, "vmlinuz"), "--image", "initrd=" + os.path.join(a.guest, "initrd.gz"),
+       "kernel=" + os.path.join(a.guest, "vmlinuz"), "--image", "initrd=" + initrd(a),
        "--image", "cmdline=" + cmd, "--chunk-size", a.chunk_size, "-o", os.path.join(a.work, a.name + ".vad"))
-    record_runs(a.work, a.name, extra=BOOT_MEMORY)
+    record_runs(a.work, a.name, extra=("--memory", a.memory))
 
 
 def prepare_download(a):
@@ -113,7 +117,7 @@ def prepare_download(a):
     out = os.path.join(http, a.name + ".tar.zst")
     with open(out, "wb") as f:
         tar = subprocess.Popen(["tar", "-C", files, "-cS", "."], stdout=subprocess.PIPE)
-        subprocess.run(["zstd", "-19", "--long", "-T2", "-q", "-c"], stdin=tar.stdout, stdout=f, check=True)
+        subprocess.run(["zstd", "-%d" % a.level, "--long", "-T2", "-q", "-c"], stdin=tar.stdout, stdout=f, check=True)
         tar.wait()
     print("%s: %d bytes" % (out, os.path.getsize(out)))
 
@@ -311,7 +315,8 @@ def measure(a):
                         policy = mode[len("http-"):]
                         uri = "http://%s:%d/%s.vad#id=%s" % (ADDR_A, NGINX_PORT, name, uri.rsplit("/", 1)[1])
                     r = run_vad(uri, policy, a.work,
-                                (BOOT_MEMORY if name.startswith("boot") else ()) + tuple(vad_args.split()))
+                                (BOOT_MEMORY if name.startswith("boot") and "--memory" not in vad_args.split() else ())
+                                + tuple(vad_args.split()))
                 r.update({"mode": mode, "pack": name, "vad_args": vad_args, "round": rnd + 1,
                           "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load1": os.getloadavg()[0]})
                 print(json.dumps(r), flush=True)
@@ -343,6 +348,8 @@ def main():
         p.add_argument("work")
         p.add_argument("name")
         p.add_argument("--chunk-size", default="64K")
+        p.add_argument("--memory", default="512M", help="guest memory (a boot pack is run with it too)")
+        p.add_argument("--initrd", help="instead of GUEST/initrd.gz (e.g. from libreoffice-initrd.sh)")
         if n == "prepare-resume":
             p.add_argument("--zerofree", action="store_true")
     p = sub.add_parser("profile")
@@ -352,6 +359,7 @@ def main():
     p = sub.add_parser("prepare-download")
     p.add_argument("work")
     p.add_argument("name")
+    p.add_argument("--level", type=int, default=19, help="zstd level (default 19, as the issue's baseline)")
     p = sub.add_parser("measure")
     p.add_argument("work")
     p.add_argument("--run", action="append", required=True, help="MODE:PACK, repeatable")
