@@ -3,7 +3,7 @@
 # through it (so the application is loaded and warm), "VAD-SNAPSHOT-READY" is printed and the guest waits;
 # `vad snapshot --at VAD-SNAPSHOT-READY` pauses it there. A resume shows as a jump of the CMOS RTC (driven by the
 # host's clock) against the guest's own uptime (which stands still while paused). Then a document generated from
-# randomness read after the resume (20-200 sections) is converted to PDF by the running instance (a second
+# a seed drawn after the resume (20-200 sections) is converted to PDF by the running instance (a second
 # `soffice --convert-to` hands its request to the first over LibreOffice's own pipe) and "VAD-RESUME-DONE" printed.
 # vad.nowait=1: no wait after the ready line (a cold boot that does the same work, to compare against a resume).
 mount -t tmpfs -o size=256m tmpfs /mnt/tmp && mount -t proc proc /mnt/proc && mount -t devtmpfs dev /mnt/dev || exit 1
@@ -42,7 +42,10 @@ if ! grep -q "vad.nowait=1" /proc/cmdline; then
     sleep 0.02
   done
 fi
-seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+# the kernel's random state is in the snapshot too and repeats after every resume: mix in the host's time (the
+# RTC, a different second on every resume) and the guest's uptime since the resume
+seed=$( (od -An -N8 -tu4 /dev/urandom; cat /sys/class/rtc/rtc0/since_epoch /proc/uptime /proc/interrupts) | cksum \
+  | cut -d' ' -f1)
 t0=$(cut -d' ' -f1 /proc/uptime)
 gen "$seed" /mnt/tmp/doc.fodt
 convert doc || { echo "VAD-FAIL conversion after the resume"; exit 1; }
