@@ -44,8 +44,9 @@ if ! grep -q "vad.nowait=1" /proc/cmdline; then
 fi
 # the kernel's random state is in the snapshot too and repeats after every resume: mix in the host's time (the
 # RTC, a different second on every resume) and the guest's uptime since the resume
-seed=$( (od -An -N8 -tu4 /dev/urandom; cat /sys/class/rtc/rtc0/since_epoch /proc/uptime /proc/interrupts) | cksum \
-  | cut -d' ' -f1)
+seed=$(( 0x$( (od -An -N8 -tu4 /dev/urandom; cat /sys/class/rtc/rtc0/since_epoch /proc/uptime /proc/interrupts) \
+  | md5sum | cut -c1-7) ))
+[ "$seed" -gt 0 ] || { echo "VAD-FAIL no seed"; exit 1; }
 t0=$(cut -d' ' -f1 /proc/uptime)
 gen "$seed" /mnt/tmp/doc.fodt
 convert doc || { echo "VAD-FAIL conversion after the resume"; exit 1; }
