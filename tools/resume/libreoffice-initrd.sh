@@ -9,5 +9,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && zcat "$guest/initrd.gz" | cpio -id --quiet)
 cp "$here/libreoffice-resume.sh" "$tmp/workloads/resume"
+# the convert workload's document generator as a function gen SEED FILE, so both draw the same kind of documents
+{
+  echo 'gen() {'
+  sed -n '/^awk -v seed="$VAD_SEED"/,/> \/mnt\/tmp\/doc.fodt || exit 1$/p' "$tmp/workloads/convert" \
+    | sed -e 's/^awk -v seed="$VAD_SEED"/awk -v seed="$1"/' -e 's/> \/mnt\/tmp\/doc.fodt || exit 1$/> "$2"/'
+  echo '}'
+} > "$tmp/workloads/resume-gen.sh"
+grep -q 'seed="$1"' "$tmp/workloads/resume-gen.sh" && grep -q '> "$2"$' "$tmp/workloads/resume-gen.sh" \
+  || { echo "libreoffice-initrd.sh: no document generator found in the guest's workloads/convert" >&2; exit 1; }
 (cd "$tmp" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) > "$out"
 echo "$out: $(wc -c < "$out") bytes, workloads: $(ls "$tmp/workloads" | tr '\n' ' ')"

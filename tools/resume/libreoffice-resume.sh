@@ -7,22 +7,9 @@
 # `soffice --convert-to` hands its request to the first over LibreOffice's own pipe) and "VAD-RESUME-DONE" printed.
 # vad.nowait=1: no wait after the ready line (a cold boot that does the same work, to compare against a resume).
 mount -t tmpfs -o size=256m tmpfs /mnt/tmp && mount -t proc proc /mnt/proc && mount -t devtmpfs dev /mnt/dev || exit 1
-gen() { # SEED FILE: a flat ODT document of 20-200 sections of headings, paragraphs and tables
-  awk -v seed="$1" 'function words(n,  s, w, c, l) { s = ""
-      for (w = 0; w < n; w++) { l = 2 + int(rand() * 9); for (c = 0; c < l; c++) s = s sprintf("%c", 97 + int(rand() * 26)); s = s " " }
-      return s }
-    BEGIN { srand(seed); sections = 20 + int(rand() * 180)
-      print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-      print "<office:document xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" office:version=\"1.3\" office:mimetype=\"application/vnd.oasis.opendocument.text\"><office:body><office:text>"
-      for (s = 0; s < sections; s++) {
-        printf "<text:h text:outline-level=\"1\">%d %s</text:h>\n", s + 1, words(3)
-        for (p = int(rand() * 4); p >= 0; p--) printf "<text:p>%s</text:p>\n", words(40 + int(rand() * 120))
-        if (rand() < 0.3) { printf "<table:table table:name=\"T%d\"><table:table-column table:number-columns-repeated=\"3\"/>", s
-          for (r = 0; r < 3; r++) { printf "<table:table-row>"; for (c = 0; c < 3; c++) printf "<table:table-cell><text:p>%s</text:p></table:table-cell>", words(2); printf "</table:table-row>" }
-          print "</table:table>" }
-      }
-      print "</office:text></office:body></office:document>" }' > "$2"
-}
+# gen SEED FILE: the convert workload's document generator (a flat ODT of 20-200 sections of headings, paragraphs
+# and tables), taken from the guest's own /workloads/convert by libreoffice-initrd.sh
+. /workloads/resume-gen.sh
 lo() { chroot /mnt /usr/bin/env -i HOME=/tmp PATH=/usr/bin:/bin /usr/bin/soffice --headless --norestore "$@"; }
 convert() { # NAME: /tmp/NAME.fodt to /tmp/out/NAME.pdf through the running instance; waits up to 10 minutes
   lo --convert-to pdf --outdir /tmp/out "/tmp/$1.fodt" > /dev/null 2>&1
