@@ -9,6 +9,9 @@ from the repository root, which has `./vad`) and a Debian guest from build-guest
   sudo python3 tools/resume/resume_wan.py profile WORK NAME [--vad-arg=--ram-huge-pages]  # record again, rebuild
   sudo python3 tools/resume/resume_wan.py measure WORK --run MODE:PACK[:VAD_ARGS] ... [--rounds 3]
 
+LibreOffice: `tools/resume/libreoffice-initrd.sh GUEST lo-initrd.gz` (GUEST from build-guest.sh libreoffice), then
+prepare-resume/prepare-boot with `--initrd lo-initrd.gz --memory 1G` and prepare-download with `--level 12`.
+
 prepare-resume: `vad snapshot --at VAD-SNAPSHOT-READY` (512 MiB), three local resumes recorded with `vad run
 --record` (policy full), `vad profile build` from them. prepare-boot: a runnable pack that boots the same guest with
 `vad.nowait=1` (the same work right after the heap is built), three recorded boots, a profile. prepare-download:
