@@ -135,9 +135,6 @@ public final class FetchCommand implements Callable<Integer> {
       FetchProgress progress = new FetchProgress(StatusLine.forStderr(err), presentAtStart);
       try {
         awaitComplete(app, progress);
-        // complete is signalled just before the policy's ready action runs (on a transport's thread): without this
-        // the summary could catch the instant between and print no initial wait (seen over vad+quic with full)
-        app.awaitReady(Duration.ofSeconds(10));
       } catch (InterruptedException e) {
         progress.finish();
         err.println("vad: interrupted with " + app.presentChunks() + " of " + app.totalChunks()

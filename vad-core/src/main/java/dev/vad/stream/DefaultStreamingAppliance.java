@@ -262,8 +262,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     synchronized (lock) {
       out = drain();
     }
-    checkComplete();
-    execute(out);
+    checkCompleteThenExecute(out);
   }
 
   private void decode(ChunkKey key, ByteBuffer stored, Runnable release) {
@@ -377,13 +376,7 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
         } else if (a instanceof Action.Cancel c) {
           source.cancel(c.key());
         } else if (a instanceof Action.Ready) {
-          if (readyAt < 0) {
-            readyAt = now();
-            if (recorder != null) {
-              recorder.start(vmNow(), manifest.id());
-            }
-            log.debug("{}: ready after {} ms", manifest.id().shortHex(), (readyAt - openedAt) / 1_000_000);
-          }
+          stampReady();
           ready.countDown();
         }
       } catch (IllegalStateException e) {
@@ -509,7 +502,29 @@ final class DefaultStreamingAppliance implements StreamingAppliance {
     if (w != null) {
       w.complete(null);
     }
-    checkComplete(); // before a Ready action is run: a policy that is ready when complete is complete when ready
+    checkCompleteThenExecute(out);
+  }
+
+  /** The first Ready: its time (the initial wait) and the recorder's start. */
+  private void stampReady() {
+    if (readyAt < 0) {
+      readyAt = now();
+      if (recorder != null) {
+        recorder.start(vmNow(), manifest.id());
+      }
+      log.debug("{}: ready after {} ms", manifest.id().shortHex(), (readyAt - openedAt) / 1_000_000);
+    }
+  }
+
+  /**
+   * Counts complete down if it is, then runs {@code out}: a policy that is ready when complete is complete when
+   * ready. A Ready among {@code out} is stamped first, so whoever sees complete also sees the initial wait.
+   */
+  private void checkCompleteThenExecute(List<Action> out) {
+    if (!closed.get() && out.stream().anyMatch(a -> a instanceof Action.Ready)) {
+      stampReady();
+    }
+    checkComplete();
     execute(out);
   }
 

@@ -127,6 +127,19 @@ class StreamingApplianceTest {
   }
 
   @Test
+  void whoeverSeesCompleteSeesTheInitialWait() throws Exception {
+    // complete is counted down just before the policy's Ready runs (a transport's thread); the ready time must be
+    // stamped before that, or a summary taken right after awaitComplete reads no initial wait (-1)
+    for (int i = 0; i < 20; i++) {
+      try (StreamingAppliance app = StreamingAppliance.builder().source(ChunkSources.local(reader))
+          .cache(dir.resolve("cache-" + i)).policy(PrefetchPolicyProvider.full()).open()) {
+        assertThat(app.awaitComplete(Duration.ofSeconds(20))).isTrue();
+        assertThat(app.metrics().initialWaitNanos()).as("run %d", i).isGreaterThanOrEqualTo(0);
+      }
+    }
+  }
+
+  @Test
   void reopeningResumesAndFetchesNothingTwice() throws Exception {
     Set<ChunkKey> first = new HashSet<>();
     try (StreamingAppliance app = open(new CountingSource(ChunkSources.local(reader)), PrefetchPolicyProvider.demand())) {
