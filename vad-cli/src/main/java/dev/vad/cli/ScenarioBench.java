@@ -402,15 +402,7 @@ final class ScenarioBench {
 
   private void linkDown() {
     for (Process p : servers) {
-      p.descendants().forEach(ProcessHandle::destroy);
-      p.destroy();
-      try {
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      stop(p, 10);
     }
     servers.clear();
     if (wanProcess != null) {
@@ -566,19 +558,27 @@ final class ScenarioBench {
     try {
       return p.waitFor(seconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
-      p.descendants().forEach(ProcessHandle::destroy);
-      p.destroy();
-      try {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException again) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-      }
+      stop(p, 20);
       throw e;
     }
+  }
+
+  /**
+   * Stops {@code p} and what it started: TERM to all, then KILL to what is left after {@code graceSeconds} (at once if
+   * this thread is interrupted meanwhile; the interrupt is kept).
+   */
+  private static void stop(Process p, long graceSeconds) {
+    p.descendants().forEach(ProcessHandle::destroy);
+    p.destroy();
+    try {
+      if (p.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
   }
 
   /**
@@ -610,9 +610,7 @@ final class ScenarioBench {
     reader.start();
     boolean ended = awaitOrStop(p, c.runTimeoutSeconds);
     if (!ended) {
-      p.descendants().forEach(ProcessHandle::destroy);
-      p.destroy();
-      p.waitFor(30, TimeUnit.SECONDS);
+      stop(p, 30);
     }
     reader.join(10_000);
     String text;
