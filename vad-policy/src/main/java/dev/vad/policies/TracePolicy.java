@@ -97,6 +97,7 @@ public final class TracePolicy implements PrefetchPolicy {
     double minShare = options.get(MIN_SHARE);
     this.missReadahead = (int) (long) options.get(MISS_READAHEAD);
     Set<ChunkKey> seen = new HashSet<>();
+    long stored = 0;
     for (Profile.Entry e : profile.entries()) {
       if (e.probability() + 1e-6 < minShare || !manifest.contains(e.key()) || manifest.isZero(e.key())) {
         continue;
@@ -106,6 +107,7 @@ public final class TracePolicy implements PrefetchPolicy {
         position.put(owner, order.size());
         order.add(owner);
         times.add(e.firstAccessMicros());
+        stored += manifest.storedLength(owner);
       }
     }
     this.remainder = manifest.storedKeys();
@@ -114,10 +116,6 @@ public final class TracePolicy implements PrefetchPolicy {
       throw new IllegalArgumentException("miss-allowance must be >= 0: " + allowance);
     }
     this.expectedMisses = allowance * profile.expectedUnseenPerRun();
-    long stored = 0;
-    for (ChunkKey k : order) {
-      stored += manifest.storedLength(k);
-    }
     this.meanStoredLength = order.isEmpty() ? 0 : (double) stored / order.size();
   }
 
