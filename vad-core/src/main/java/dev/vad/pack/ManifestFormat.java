@@ -180,6 +180,10 @@ public final class ManifestFormat {
                 + (in.position() - contentStart));
       }
       int codecCount = Byte.toUnsignedInt(in.get());
+      if (codecCount == 0) {
+        throw new CorruptPackException(where, base + (in.position() - 1 - start),
+            "the codec table is empty (a manifest names at least one codec)");
+      }
       List<Codec> codecs = new ArrayList<>();
       for (int k = 0; k < codecCount; k++) {
         long at = base + (in.position() - start);
